@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * aml.c - ACPI Machine Language byte-code builder (ACPI 6.5, chapter 20
+ * for the term encodings, section 6.4 for resource descriptors).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_MOD "aml"
+#include "arch/x86_64/aml.h"
+#include "vmm/log.h"
+
+/* Opcodes and prefixes (ACPI 6.5, 20.2). */
+#define AML_ZERO_OP 0x00
+#define AML_ONE_OP 0x01
+#define AML_NAME_OP 0x08
+#define AML_BYTE_PREFIX 0x0a
+#define AML_WORD_PREFIX 0x0b
+#define AML_DWORD_PREFIX 0x0c
+#define AML_STRING_PREFIX 0x0d
+#define AML_QWORD_PREFIX 0x0e
+#define AML_SCOPE_OP 0x10
+#define AML_BUFFER_OP 0x11
+#define AML_PACKAGE_OP 0x12
+#define AML_METHOD_OP 0x14
+#define AML_DUAL_NAME_PREFIX 0x2e
+#define AML_MULTI_NAME_PREFIX 0x2f
+#define AML_EXT_OP_PREFIX 0x5b
+#define AML_ROOT_CHAR 0x5c
+#define AML_PARENT_PREFIX 0x5e
+#define AML_RETURN_OP 0xa4
+#define AML_ONES_OP 0xff
+#define AML_DEVICE_OP 0x82 /* after AML_EXT_OP_PREFIX */
+
+/* Resource descriptor tags (ACPI 6.5, 6.4.2 small and 6.4.3 large). */
+#define RES_IRQ_SHORT 0x22    /* small type 4, length 2 */
+#define RES_IRQ_FLAGS 0x23    /* small type 4, length 3 */
+#define RES_IO 0x47           /* small type 8, length 7 */
+#define RES_END_TAG 0x79      /* small type 0xf, length 1 */
+#define RES_MEM32_FIXED 0x86  /* large type 6 */
+#define RES_DWORD_ADDR 0x87   /* large type 7 */
+#define RES_WORD_ADDR 0x88    /* large type 8 */
+#define RES_EXT_IRQ 0x89      /* large type 9 */
+#define RES_QWORD_ADDR 0x8a   /* large type 0xa */
+
+/* Keep a runaway builder from eating host memory: 2^28 is AML's limit. */
+#define AML_BUF_MAX ((size_t)AML_PKGLEN_MAX)
+
+void aml_buf_init(struct aml_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void aml_buf_free(struct aml_buf *b)
+{
+	free(b->data);
+	aml_buf_init(b);
+}
+
+int aml_buf_err(const struct aml_buf *b)
+{
+	return b->err;
+}
+
+static int fail(struct aml_buf *b, int err)
+{
+	if (!b->err)
+		b->err = err;
+	return b->err;
+}
+
+static int reserve(struct aml_buf *b, size_t more)
+{
+	size_t cap;
+	uint8_t *p;
+
+	if (b->err)
+		return b->err;
+	if (more > AML_BUF_MAX - b->len)
+		return fail(b, -E2BIG);
+	if (b->len + more <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 256;
+	while (cap < b->len + more)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p)
+		return fail(b, -ENOMEM);
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int aml_bytes(struct aml_buf *b, const void *data, size_t len)
+{
+	int ret = reserve(b, len);
+
+	if (ret)
+		return ret;
+	if (len)
+		memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+static int put8(struct aml_buf *b, uint8_t v)
+{
+	return aml_bytes(b, &v, 1);
+}
+
+/* Little-endian integer of `size` bytes, as AML and resources store them. */
+static int put_le(struct aml_buf *b, uint64_t v, unsigned int size)
+{
+	uint8_t tmp[8];
+	unsigned int i;
+
+	for (i = 0; i < size; i++)
+		tmp[i] = (uint8_t)(v >> (8 * i));
+	return aml_bytes(b, tmp, size);
+}
+
+int aml_pkglen_encode(size_t content_len, uint8_t out[4])
+{
+	size_t total;
+	unsigned int n, i;
+
+	/* One byte holds 6 bits; 2-4 bytes hold 4 + 8 * (n - 1) bits. */
+	if (content_len < 0x3f) {
+		out[0] = (uint8_t)(content_len + 1);
+		return 1;
+	}
+	for (n = 2; n <= 4; n++) {
+		total = content_len + n;
+		if (total < content_len)
+			return -E2BIG;
+		if (total <= (1ull << (4 + 8 * (n - 1))) - 1)
+			break;
+	}
+	if (n > 4)
+		return -E2BIG;
+	out[0] = (uint8_t)(((n - 1) << 6) | (total & 0x0f));
+	for (i = 1; i < n; i++)
+		out[i] = (uint8_t)(total >> (4 + 8 * (i - 1)));
+	return (int)n;
+}
+
+static bool is_hex_upper(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+static unsigned int hex_val(char c)
+{
+	return c <= '9' ? (unsigned int)(c - '0') : (unsigned int)(c - 'A' + 10);
+}
+
+int aml_eisaid_encode(const char *id, uint32_t *out)
+{
+	uint16_t vendor, product = 0;
+	unsigned int i;
+
+	if (!id || strlen(id) != 7)
+		return -EINVAL;
+	for (i = 0; i < 3; i++)
+		if (id[i] < 'A' || id[i] > 'Z')
+			return -EINVAL;
+	for (i = 3; i < 7; i++) {
+		if (!is_hex_upper(id[i]))
+			return -EINVAL;
+		product = (uint16_t)(product << 4 | hex_val(id[i]));
+	}
+	/* Three 5-bit letters ('A' = 1) below a zero bit 15. */
+	vendor = (uint16_t)((id[0] - 0x40) << 10 | (id[1] - 0x40) << 5 |
+			    (id[2] - 0x40));
+	/* Both 16-bit halves are stored big-endian in the little-endian DWord. */
+	*out = (uint32_t)(vendor >> 8 | (vendor & 0xff) << 8) |
+	       (uint32_t)(product >> 8 | (product & 0xff) << 8) << 16;
+	return 0;
+}
+
+static bool is_lead_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool is_name_char(char c)
+{
+	return is_lead_char(c) || (c >= '0' && c <= '9');
+}
+
+/* Parse one NameSeg of 1-4 chars at *p, padded with '_'; advances *p. */
+static int parse_seg(const char **p, uint8_t seg[4])
+{
+	const char *s = *p;
+	unsigned int n = 0;
+
+	if (!is_lead_char(s[0]))
+		return -EINVAL;
+	while (is_name_char(s[n])) {
+		if (n == 4)
+			return -EINVAL;
+		seg[n] = (uint8_t)s[n];
+		n++;
+	}
+	memset(seg + n, '_', 4 - n);
+	*p = s + n;
+	return 0;
+}
+
+int aml_namestring(struct aml_buf *b, const char *path)
+{
+	uint8_t segs[255][4];
+	unsigned int nseg = 0;
+	const char *p = path;
+
+	if (b->err)
+		return b->err;
+	if (!path)
+		return fail(b, -EINVAL);
+	if (*p == '\\') {
+		put8(b, AML_ROOT_CHAR);
+		p++;
+	} else {
+		while (*p == '^') {
+			put8(b, AML_PARENT_PREFIX);
+			p++;
+		}
+	}
+	while (*p) {
+		if (nseg == 255 || parse_seg(&p, segs[nseg]))
+			return fail(b, -EINVAL);
+		nseg++;
+		if (*p == '.' && p[1])
+			p++;
+		else if (*p)
+			return fail(b, -EINVAL);
+	}
+	switch (nseg) {
+	case 0:
+		/* Only "\" or "^" alone names something: NullName. */
+		if (p == path)
+			return fail(b, -EINVAL);
+		return put8(b, AML_ZERO_OP);
+	case 1:
+		break;
+	case 2:
+		put8(b, AML_DUAL_NAME_PREFIX);
+		break;
+	default:
+		put8(b, AML_MULTI_NAME_PREFIX);
+		put8(b, (uint8_t)nseg);
+		break;
+	}
+	return aml_bytes(b, segs, 4 * (size_t)nseg);
+}
+
+/* Shortest ComputationalData encoding of v into out; returns its length. */
+static size_t int_encode(uint64_t v, uint8_t out[9])
+{
+	size_t size, i;
+
+	if (v == 0 || v == 1 || v == UINT64_MAX) {
+		out[0] = v == 0 ? AML_ZERO_OP :
+			 v == 1 ? AML_ONE_OP : AML_ONES_OP;
+		return 1;
+	}
+	if (v <= 0xff) {
+		out[0] = AML_BYTE_PREFIX;
+		size = 1;
+	} else if (v <= 0xffff) {
+		out[0] = AML_WORD_PREFIX;
+		size = 2;
+	} else if (v <= 0xffffffff) {
+		out[0] = AML_DWORD_PREFIX;
+		size = 4;
+	} else {
+		out[0] = AML_QWORD_PREFIX;
+		size = 8;
+	}
+	for (i = 0; i < size; i++)
+		out[1 + i] = (uint8_t)(v >> (8 * i));
+	return 1 + size;
+}
+
+int aml_integer(struct aml_buf *b, uint64_t v)
+{
+	uint8_t enc[9];
+
+	return aml_bytes(b, enc, int_encode(v, enc));
+}
+
+int aml_string(struct aml_buf *b, const char *s)
+{
+	size_t i;
+
+	if (b->err)
+		return b->err;
+	if (!s)
+		return fail(b, -EINVAL);
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] > 0x7f)
+			return fail(b, -EINVAL);
+	put8(b, AML_STRING_PREFIX);
+	return aml_bytes(b, s, i + 1);
+}
+
+int aml_eisaid(struct aml_buf *b, const char *id)
+{
+	uint32_t v;
+
+	if (b->err)
+		return b->err;
+	if (aml_eisaid_encode(id, &v))
+		return fail(b, -EINVAL);
+	/* Always a DWordConst, whatever its value, like EisaId() in ASL. */
+	put8(b, AML_DWORD_PREFIX);
+	return put_le(b, v, 4);
+}
+
+int aml_name(struct aml_buf *b, const char *path)
+{
+	put8(b, AML_NAME_OP);
+	return aml_namestring(b, path);
+}
+
+int aml_name_integer(struct aml_buf *b, const char *path, uint64_t v)
+{
+	aml_name(b, path);
+	return aml_integer(b, v);
+}
+
+int aml_name_eisaid(struct aml_buf *b, const char *path, const char *id)
+{
+	aml_name(b, path);
+	return aml_eisaid(b, id);
+}
+
+int aml_name_string(struct aml_buf *b, const char *path, const char *s)
+{
+	aml_name(b, path);
+	return aml_string(b, s);
+}
+
+int aml_return(struct aml_buf *b)
+{
+	return put8(b, AML_RETURN_OP);
+}
+
+/* The mark is set even after an error, so callers never close garbage. */
+static int pkg_open(struct aml_buf *b, size_t *mark)
+{
+	*mark = b->len;
+	return b->err;
+}
+
+int aml_scope_open(struct aml_buf *b, const char *path, size_t *mark)
+{
+	put8(b, AML_SCOPE_OP);
+	pkg_open(b, mark);
+	return aml_namestring(b, path);
+}
+
+int aml_device_open(struct aml_buf *b, const char *name, size_t *mark)
+{
+	put8(b, AML_EXT_OP_PREFIX);
+	put8(b, AML_DEVICE_OP);
+	pkg_open(b, mark);
+	return aml_namestring(b, name);
+}
+
+int aml_method_open(struct aml_buf *b, const char *name, unsigned int nargs,
+		    bool serialized, unsigned int sync_level, size_t *mark)
+{
+	if (nargs > 7 || sync_level > 15)
+		return fail(b, -EINVAL);
+	put8(b, AML_METHOD_OP);
+	pkg_open(b, mark);
+	aml_namestring(b, name);
+	return put8(b, (uint8_t)(nargs | (serialized ? 0x08 : 0) |
+				 sync_level << 4));
+}
+
+int aml_package_open(struct aml_buf *b, unsigned int nelems, size_t *mark)
+{
+	if (nelems > 255)
+		return fail(b, -EINVAL);
+	put8(b, AML_PACKAGE_OP);
+	pkg_open(b, mark);
+	return put8(b, (uint8_t)nelems);
+}
+
+/* Insert `n` bytes of `hdr` at `at`, shifting what follows. */
+static int insert(struct aml_buf *b, size_t at, const uint8_t *hdr, size_t n)
+{
+	int ret = reserve(b, n);
+
+	if (ret)
+		return ret;
+	memmove(b->data + at + n, b->data + at, b->len - at);
+	memcpy(b->data + at, hdr, n);
+	b->len += n;
+	return 0;
+}
+
+int aml_close(struct aml_buf *b, size_t mark)
+{
+	uint8_t pl[4];
+	int n;
+
+	if (b->err)
+		return b->err;
+	if (mark > b->len)
+		return fail(b, -EINVAL);
+	n = aml_pkglen_encode(b->len - mark, pl);
+	if (n < 0)
+		return fail(b, n);
+	return insert(b, mark, pl, (size_t)n);
+}
+
+int aml_buffer_open(struct aml_buf *b, size_t *mark)
+{
+	put8(b, AML_BUFFER_OP);
+	return pkg_open(b, mark);
+}
+
+int aml_buffer_close(struct aml_buf *b, size_t mark)
+{
+	uint8_t hdr[4 + 9], size[9];
+	size_t size_len;
+	int n;
+
+	if (b->err)
+		return b->err;
+	if (mark > b->len)
+		return fail(b, -EINVAL);
+	/* BufferSize is a TermArg: the shortest integer encoding. */
+	size_len = int_encode(b->len - mark, size);
+	n = aml_pkglen_encode(b->len - mark + size_len, hdr);
+	if (n < 0)
+		return fail(b, n);
+	memcpy(hdr + n, size, size_len);
+	return insert(b, mark, hdr, (size_t)n + size_len);
+}
+
+int aml_restemplate_open(struct aml_buf *b, size_t *mark)
+{
+	return aml_buffer_open(b, mark);
+}
+
+int aml_restemplate_close(struct aml_buf *b, size_t mark)
+{
+	/* Checksum 0: "the checksum is treated as correct" (6.4.2.9). */
+	static const uint8_t end_tag[2] = { RES_END_TAG, 0x00 };
+
+	aml_bytes(b, end_tag, sizeof(end_tag));
+	return aml_buffer_close(b, mark);
+}
+
+int aml_res_io(struct aml_buf *b, uint16_t min, uint16_t max, uint8_t align,
+	       uint8_t len)
+{
+	if (max < min)
+		return fail(b, -EINVAL);
+	put8(b, RES_IO);
+	put8(b, 0x01); /* _DEC: decodes 16 address bits */
+	put_le(b, min, 2);
+	put_le(b, max, 2);
+	put8(b, align);
+	return put8(b, len);
+}
+
+int aml_res_irq(struct aml_buf *b, unsigned int irq, unsigned int flags)
+{
+	uint8_t info = 0;
+
+	if (irq > 15 || flags & ~0xfu)
+		return fail(b, -EINVAL);
+	if (flags == AML_IRQ_EDGE) {
+		/* The 2-byte form implies edge, active high, exclusive. */
+		put8(b, RES_IRQ_SHORT);
+		return put_le(b, 1u << irq, 2);
+	}
+	if (flags & AML_IRQ_EDGE)
+		info |= 0x01; /* _HE */
+	if (flags & AML_IRQ_ACTIVE_LOW)
+		info |= 0x08; /* _LL */
+	if (flags & AML_IRQ_SHARED)
+		info |= 0x10; /* _SHR */
+	if (flags & AML_IRQ_WAKE)
+		info |= 0x20; /* _WKC */
+	put8(b, RES_IRQ_FLAGS);
+	put_le(b, 1u << irq, 2);
+	return put8(b, info);
+}
+
+int aml_res_ext_irq(struct aml_buf *b, uint32_t gsi, unsigned int flags)
+{
+	uint8_t info = 0x01; /* ResourceConsumer */
+
+	if (flags & ~0xfu)
+		return fail(b, -EINVAL);
+	if (flags & AML_IRQ_EDGE)
+		info |= 0x02;
+	if (flags & AML_IRQ_ACTIVE_LOW)
+		info |= 0x04;
+	if (flags & AML_IRQ_SHARED)
+		info |= 0x08;
+	if (flags & AML_IRQ_WAKE)
+		info |= 0x10;
+	put8(b, RES_EXT_IRQ);
+	put_le(b, 6, 2); /* flags, count, one DWord */
+	put8(b, info);
+	put8(b, 1);
+	return put_le(b, gsi, 4);
+}
+
+int aml_res_mem32_fixed(struct aml_buf *b, bool rw, uint32_t base,
+			uint32_t len)
+{
+	put8(b, RES_MEM32_FIXED);
+	put_le(b, 9, 2);
+	put8(b, rw ? 0x01 : 0x00);
+	put_le(b, base, 4);
+	return put_le(b, len, 4);
+}
+
+/* Common body of the Word/DWord/QWord address space descriptors. */
+static int res_addr(struct aml_buf *b, uint8_t tag, unsigned int size,
+		    uint8_t type, uint8_t gflags, uint8_t tflags,
+		    const uint64_t v[5])
+{
+	unsigned int i;
+
+	if (v[2] < v[1] || type > AML_ADDR_BUS || gflags & 0xf0)
+		return fail(b, -EINVAL);
+	put8(b, tag);
+	put_le(b, 3 + 5 * size, 2);
+	put8(b, type);
+	put8(b, gflags);
+	put8(b, tflags);
+	for (i = 0; i < 5; i++)
+		put_le(b, v[i], size);
+	return b->err;
+}
+
+int aml_res_word_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
+		      uint8_t tflags, uint16_t gran, uint16_t min,
+		      uint16_t max, uint16_t tra, uint16_t len)
+{
+	const uint64_t v[5] = { gran, min, max, tra, len };
+
+	return res_addr(b, RES_WORD_ADDR, 2, type, gflags, tflags, v);
+}
+
+int aml_res_dword_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
+		       uint8_t tflags, uint32_t gran, uint32_t min,
+		       uint32_t max, uint32_t tra, uint32_t len)
+{
+	const uint64_t v[5] = { gran, min, max, tra, len };
+
+	return res_addr(b, RES_DWORD_ADDR, 4, type, gflags, tflags, v);
+}
+
+int aml_res_qword_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
+		       uint8_t tflags, uint64_t gran, uint64_t min,
+		       uint64_t max, uint64_t tra, uint64_t len)
+{
+	const uint64_t v[5] = { gran, min, max, tra, len };
+
+	return res_addr(b, RES_QWORD_ADDR, 8, type, gflags, tflags, v);
+}

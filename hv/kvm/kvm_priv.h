@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * kvm_priv.h - state shared by the files of the KVM plugin (hv-kvm.so).
+ *
+ * The plugin is split in two: kvm.c holds the system, VM, memory and
+ * interrupt ops plus the descriptor; kvm_<arch>.c holds everything that
+ * touches a vCPU (creation, CPUID, MSRs, run loop, kick, registers) and the
+ * arch part of VM creation.  Nothing here is visible outside the plugin
+ * (it is built with -fvisibility=hidden) and the plugin never calls into
+ * the VMM core: it logs through hv_host.log only.
+ *
+ * Ownership: struct hv owns the /dev/kvm fd; struct hv_vm owns the VM fd,
+ * its memslot table and the per-slot dirty bitmaps; struct hv_vcpu owns
+ * the vCPU fd and its kvm_run mapping.  Every handle is freed by its
+ * destroy/close op.
+ */
+#ifndef NIMBUS_HV_KVM_PRIV_H
+#define NIMBUS_HV_KVM_PRIV_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <linux/kvm.h>
+
+#include "hv/hv.h"
+
+#define KVM_PAGE_SIZE 4096ull
+
+/* The per-process handle: /dev/kvm plus what we learnt about it. */
+struct hv {
+	const struct hv_host *host;
+	int kvm_fd;
+	uint32_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+	uint32_t max_vcpus; /* KVM_CAP_MAX_VCPUS */
+	uint32_t max_vcpu_id; /* KVM_CAP_MAX_VCPU_ID */
+	uint32_t max_gsi; /* KVM_CAP_IRQ_ROUTING */
+	uint32_t max_memslots; /* KVM_CAP_NR_MEMSLOTS */
+	bool readonly_mem; /* KVM_CAP_READONLY_MEM */
+	bool ioeventfd_any_len; /* KVM_CAP_IOEVENTFD_ANY_LENGTH */
+	uint32_t nr_vms; /* live VMs, for close() sanity */
+};
+
+/* One KVM memslot; slot id == index in hv_vm.slots. */
+struct kvm_slot {
+	bool used;
+	uint32_t hv_flags; /* HV_MEM_* as mapped */
+	uint32_t kvm_flags; /* KVM_MEM_* currently registered */
+	uint64_t gpa, size;
+	void *hva;
+	/* Dirty bits accumulated from KVM_GET_DIRTY_LOG (which resets the
+	 * kernel's copy on every call), 1 bit per page; NULL when logging
+	 * is off. */
+	uint64_t *dirty;
+};
+
+struct hv_vm {
+	struct hv *hv;
+	int fd;
+	uint32_t nr_vcpus; /* live vCPUs */
+	uint32_t vcpus_created; /* ever created (irqchip ordering) */
+	bool irqchip; /* split irqchip enabled */
+	struct kvm_slot *slots;
+	uint32_t nr_slots; /* allocated entries of slots[] */
+};
+
+/* A tiny rate limiter for messages a guest can provoke. */
+struct kvm_rl {
+	uint64_t window_ns;
+	uint32_t printed;
+};
+
+#define KVM_RL_WINDOW_NS 5000000000ull
+#define KVM_RL_BURST 10
+
+/* What the previous exit left for vcpu_run to complete on re-entry. */
+enum kvm_pending {
+	KVM_PEND_NONE = 0,
+	KVM_PEND_MMIO_READ, /* copy hv_exit.u.mmio.data to run->mmio.data */
+	KVM_PEND_HCALL, /* copy hv_exit.u.hcall.ret[0] */
+	KVM_PEND_MSR, /* copy hv_exit.u.msr.{value,error} */
+};
+
+struct hv_vcpu {
+	struct hv_vm *vm;
+	int fd;
+	uint32_t id; /* hv id (0-based) */
+	uint32_t kvm_id; /* KVM vcpu id == initial APIC id */
+	struct kvm_run *run; /* mmap of run_size bytes */
+	pthread_t thread; /* kick target */
+	void *cookie;
+	uint32_t pending; /* enum kvm_pending */
+	struct kvm_rl rl;
+};
+
+/* Logging through the host; prefix every line with the plugin name. */
+#define kvm_log(h, lvl, fmt, ...)                                    \
+	do {                                                         \
+		if ((h) && (h)->log)                                 \
+			(h)->log((lvl), "kvm: " fmt, ##__VA_ARGS__); \
+	} while (0)
+#define kvm_err(hv, ...) kvm_log((hv)->host, HV_LOG_ERR, __VA_ARGS__)
+#define kvm_warn(hv, ...) kvm_log((hv)->host, HV_LOG_WARN, __VA_ARGS__)
+#define kvm_info(hv, ...) kvm_log((hv)->host, HV_LOG_INFO, __VA_ARGS__)
+#define kvm_debug(hv, ...) kvm_log((hv)->host, HV_LOG_DEBUG, __VA_ARGS__)
+
+/* True when a guest-provoked message may be printed now (vCPU thread). */
+static inline bool kvm_rl_ok(struct kvm_rl *rl)
+{
+	struct timespec ts;
+	uint64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (now - rl->window_ns >= KVM_RL_WINDOW_NS) {
+		rl->window_ns = now;
+		rl->printed = 0;
+	}
+	return rl->printed++ < KVM_RL_BURST;
+}
+
+/* ioctl() retrying on EINTR, for everything but KVM_RUN.  Returns the
+ * ioctl's non-negative result or -errno. */
+int kvm_ioctl(int fd, unsigned long req, void *arg);
+
+/* --- provided by kvm_<arch>.c ------------------------------------------ */
+
+/* Arch checks and setup right after KVM_CREATE_VM (x86: architecture and
+ * IPA bits, TSS and identity map addresses).  Returns 0, -EINVAL for a
+ * config this arch cannot honour, or -errno; the caller closes the fd. */
+int kvm_arch_vm_init(struct hv_vm *vm, const struct hv_vm_config *cfg);
+/* Guest physical address bits the hypervisor supports, 0 if unknown. */
+uint32_t kvm_arch_ipa_bits(struct hv *hv);
+
+/*
+ * The vCPU ops of struct hv_ops, with the contracts of hv/hv.h.  Besides:
+ * vcpu_create uses the initial APIC id as KVM's vCPU id; KVM keeps a vCPU
+ * until its VM is destroyed, so an id cannot be created twice in one VM.
+ * vcpu_kick must not race with vcpu_destroy (the thread it signals must
+ * still exist).
+ */
+int kvm_vcpu_create(struct hv_vm *vm, uint32_t id,
+		    const struct hv_vcpu_config *cfg, void *cookie,
+		    struct hv_vcpu **out);
+void kvm_vcpu_destroy(struct hv_vcpu *vcpu);
+int kvm_vcpu_run(struct hv_vcpu *vcpu, struct hv_exit *exit);
+void kvm_vcpu_kick(struct hv_vcpu *vcpu);
+int kvm_vcpu_get_regs(struct hv_vcpu *vcpu, uint32_t set, void *buf,
+		      size_t len);
+int kvm_vcpu_set_regs(struct hv_vcpu *vcpu, uint32_t set, const void *buf,
+		      size_t len);
+int kvm_vcpu_get_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t *val);
+int kvm_vcpu_set_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t val);
+
+#endif /* NIMBUS_HV_KVM_PRIV_H */

@@ -1,0 +1,830 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * kvm_x86_64.c - x86_64 vCPUs of the KVM plugin: creation (CPUID, boot
+ * MSRs, LAPIC LINT pins), the run loop and its exit decoding, kicks and
+ * register access; plus the x86 part of VM creation.
+ *
+ * Kick protocol: vcpu_kick sets kvm_run.immediate_exit and then signals the
+ * vCPU thread (hv_host.kick_signo, handler installed without SA_RESTART).
+ * A kick that lands before KVM_RUN makes KVM return EINTR at once; one
+ * that lands during KVM_RUN interrupts it through the signal.  vcpu_run
+ * clears the flag only when it reports HV_EXIT_INTR, so no kick is lost.
+ */
+#define LOG_MOD "kvm"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "hv/hv_x86_64.h"
+#include "hv/kvm/kvm_priv.h"
+
+/* Just below the 256 KiB BIOS area under 4 GiB, far from the IOAPIC and
+ * LAPIC pages: one page of identity map, then the three-page TSS. */
+#define KVM_X86_IDENTITY_MAP_ADDR 0xfffbc000ull
+#define KVM_X86_TSS_ADDR 0xfffbd000ull
+
+#define CPUID_EXTRA 16u /* room for entries we add */
+#define CPUID_MAX_ENTRIES 4096u
+#define CPUID_HV_BASE 0x40000000u
+#define CPUID_HV_FEATURES 0x40000001u
+#define CPUID_HV_TIMING 0x40000010u
+/* KVM's LAPIC timer ticks once per nanosecond (APIC_BUS_CYCLE_NS = 1)
+ * unless the VMM changes it, which we do not: a 1 GHz bus. */
+#define KVM_APIC_BUS_KHZ 1000000u
+
+#define CPUID1_EDX_HTT (1u << 28)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+#define CPUID_TOPO_SMT 1u
+#define CPUID_TOPO_CORE 2u
+
+#define APIC_LVT0 0x350u
+#define APIC_LVT1 0x360u
+#define APIC_DM_MASK 0x700u
+#define APIC_DM_NMI 0x400u
+#define APIC_DM_EXTINT 0x700u
+
+/* Boot MSR values, written once at vCPU creation. */
+static const struct {
+	uint32_t index;
+	uint64_t value;
+} kvm_boot_msrs[] = {
+	{ 0x174, 0 }, /* IA32_SYSENTER_CS */
+	{ 0x175, 0 }, /* IA32_SYSENTER_ESP */
+	{ 0x176, 0 }, /* IA32_SYSENTER_EIP */
+	{ 0xc0000081, 0 }, /* STAR */
+	{ 0xc0000082, 0 }, /* LSTAR */
+	{ 0xc0000083, 0 }, /* CSTAR */
+	{ 0xc0000084, 0 }, /* SYSCALL_MASK (FMASK) */
+	{ 0xc0000102, 0 }, /* KERNEL_GS_BASE */
+	{ 0x10, 0 }, /* IA32_TSC */
+	{ 0x1a0, 1 }, /* IA32_MISC_ENABLE: fast strings */
+	{ 0x2ff, 0x806 }, /* MTRR_DEF_TYPE: enabled, write-back */
+};
+
+#define NR_BOOT_MSRS (sizeof(kvm_boot_msrs) / sizeof(kvm_boot_msrs[0]))
+
+/* Topology of one vCPU as CPUID reports it. */
+struct kvm_topo {
+	uint32_t apic_id;
+	uint32_t threads; /* per core */
+	uint32_t cores; /* per die (= package) */
+	uint32_t smt_shift; /* x2APIC id bits for the thread */
+	uint32_t pkg_shift; /* ... for thread + core */
+};
+
+/* --- CPUID ---------------------------------------------------------------- */
+
+/* KVM_GET_SUPPORTED_CPUID with CPUID_EXTRA spare entries at the end. */
+static int kvm_supported_cpuid(struct hv *hv, struct kvm_cpuid2 **out)
+{
+	struct kvm_cpuid2 *c;
+	uint32_t n = 128;
+	int ret;
+
+	for (;;) {
+		c = calloc(1, sizeof(*c) + (n + CPUID_EXTRA) *
+						   sizeof(c->entries[0]));
+		if (!c)
+			return -ENOMEM;
+		c->nent = n;
+		ret = kvm_ioctl(hv->kvm_fd, KVM_GET_SUPPORTED_CPUID, c);
+		if (!ret) {
+			*out = c;
+			return 0;
+		}
+		free(c);
+		if (ret != -E2BIG || n >= CPUID_MAX_ENTRIES) {
+			kvm_err(hv, "KVM_GET_SUPPORTED_CPUID: %s",
+				strerror(-ret));
+			return ret;
+		}
+		n *= 2;
+	}
+}
+
+static struct kvm_cpuid_entry2 *kvm_cpuid_find(struct kvm_cpuid2 *c,
+					       uint32_t fn, uint32_t idx)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn &&
+		    (c->entries[i].index == idx ||
+		     !(c->entries[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX)))
+			return &c->entries[i];
+	return NULL;
+}
+
+/* Drop every sub-leaf of `fn`. */
+static void kvm_cpuid_remove(struct kvm_cpuid2 *c, uint32_t fn)
+{
+	uint32_t i, j = 0;
+
+	for (i = 0; i < c->nent; i++)
+		if (c->entries[i].function != fn)
+			c->entries[j++] = c->entries[i];
+	c->nent = j;
+}
+
+/* Append an entry; `cap` is the allocated number of entries. */
+static struct kvm_cpuid_entry2 *kvm_cpuid_add(struct kvm_cpuid2 *c,
+					      uint32_t cap, uint32_t fn,
+					      uint32_t idx, uint32_t flags)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	if (c->nent >= cap)
+		return NULL;
+	e = &c->entries[c->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = fn;
+	e->index = idx;
+	e->flags = flags;
+	return e;
+}
+
+static uint32_t kvm_order(uint32_t n)
+{
+	uint32_t s = 0;
+
+	while ((1ull << s) < n)
+		s++;
+	return s;
+}
+
+/* Leaves 0xB and 0x1F: SMT and core levels, then the invalid level. */
+static int kvm_cpuid_x2apic_topo(struct kvm_cpuid2 *c, uint32_t cap,
+				 uint32_t fn, const struct kvm_topo *t)
+{
+	struct kvm_cpuid_entry2 *e;
+	uint32_t i;
+
+	kvm_cpuid_remove(c, fn);
+	for (i = 0; i < 3; i++) {
+		e = kvm_cpuid_add(c, cap, fn, i,
+				  KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+		if (!e)
+			return -ENOSPC;
+		e->ecx = i;
+		e->edx = t->apic_id;
+		if (i == 0) {
+			e->eax = t->smt_shift;
+			e->ebx = t->threads;
+			e->ecx |= CPUID_TOPO_SMT << 8;
+		} else if (i == 1) {
+			e->eax = t->pkg_shift;
+			e->ebx = t->threads * t->cores;
+			e->ecx |= CPUID_TOPO_CORE << 8;
+		}
+	}
+	return 0;
+}
+
+static void kvm_cpuid_basic(struct kvm_cpuid2 *c, const struct kvm_topo *t)
+{
+	uint32_t i, logical = 1u << t->pkg_shift, share, level;
+	struct kvm_cpuid_entry2 *e;
+
+	e = kvm_cpuid_find(c, 1, 0);
+	if (e) {
+		if (logical > 0xff)
+			logical = 0xff;
+		e->ebx = (e->ebx & 0xffff) | (t->apic_id & 0xff) << 24 |
+			 logical << 16;
+		if (t->threads * t->cores > 1)
+			e->edx |= CPUID1_EDX_HTT;
+		else
+			e->edx &= ~CPUID1_EDX_HTT;
+		e->ecx |= CPUID1_ECX_HYPERVISOR;
+	}
+	/* Leaf 4: cores per package, and who shares each cache level (L1/L2
+	 * per core, L3 per package). */
+	for (i = 0; i < c->nent; i++) {
+		e = &c->entries[i];
+		if (e->function != 4 || !(e->eax & 0x1f))
+			continue;
+		level = (e->eax >> 5) & 7;
+		share = level <= 2 ? t->threads : t->threads * t->cores;
+		e->eax &= ~(0x3fu << 26 | 0xfffu << 14);
+		e->eax |= ((t->cores - 1) & 0x3f) << 26;
+		e->eax |= ((share - 1) & 0xfff) << 14;
+	}
+}
+
+/* Hypervisor leaves: KVM signature, KVM features as supported, timing. */
+static int kvm_cpuid_hv_leaves(struct kvm_cpuid2 *c, uint32_t cap,
+			       uint32_t tsc_khz)
+{
+	struct kvm_cpuid_entry2 *e;
+	uint32_t max = CPUID_HV_FEATURES;
+
+	e = kvm_cpuid_find(c, CPUID_HV_BASE, 0);
+	if (!e)
+		e = kvm_cpuid_add(c, cap, CPUID_HV_BASE, 0, 0);
+	if (!e)
+		return -ENOSPC;
+	if (e->eax > max)
+		max = e->eax;
+	if (tsc_khz && max < CPUID_HV_TIMING)
+		max = CPUID_HV_TIMING;
+	e->eax = max;
+	memcpy(&e->ebx, "KVMK", 4);
+	memcpy(&e->ecx, "VMKV", 4);
+	memcpy(&e->edx, "M\0\0\0", 4);
+	if (!kvm_cpuid_find(c, CPUID_HV_FEATURES, 0) &&
+	    !kvm_cpuid_add(c, cap, CPUID_HV_FEATURES, 0, 0))
+		return -ENOSPC;
+	if (tsc_khz) {
+		kvm_cpuid_remove(c, CPUID_HV_TIMING);
+		e = kvm_cpuid_add(c, cap, CPUID_HV_TIMING, 0, 0);
+		if (!e)
+			return -ENOSPC;
+		e->eax = tsc_khz;
+		e->ebx = KVM_APIC_BUS_KHZ;
+	}
+	return 0;
+}
+
+static int kvm_setup_cpuid(struct hv_vcpu *vcpu, const struct kvm_topo *t)
+{
+	struct hv *hv = vcpu->vm->hv;
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid2 *c;
+	uint32_t cap, max_basic;
+	int ret, khz;
+
+	ret = kvm_supported_cpuid(hv, &c);
+	if (ret < 0)
+		return ret;
+	cap = c->nent + CPUID_EXTRA;
+	e = kvm_cpuid_find(c, 0, 0);
+	max_basic = e ? e->eax : 0;
+	kvm_cpuid_basic(c, t);
+	ret = 0;
+	if (max_basic >= 0xb)
+		ret = kvm_cpuid_x2apic_topo(c, cap, 0xb, t);
+	if (!ret && max_basic >= 0x1f)
+		ret = kvm_cpuid_x2apic_topo(c, cap, 0x1f, t);
+	khz = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	if (!ret)
+		ret = kvm_cpuid_hv_leaves(c, cap, khz > 0 ? (uint32_t)khz : 0);
+	if (!ret)
+		ret = kvm_ioctl(vcpu->fd, KVM_SET_CPUID2, c);
+	if (ret < 0)
+		kvm_err(hv, "vCPU %u: CPUID setup: %s", vcpu->id,
+			strerror(-ret));
+	free(c);
+	return ret;
+}
+
+uint32_t kvm_arch_ipa_bits(struct hv *hv)
+{
+	struct kvm_cpuid_entry2 *e;
+	struct kvm_cpuid2 *c;
+	uint32_t bits = 0;
+
+	if (kvm_supported_cpuid(hv, &c) < 0)
+		return 0;
+	e = kvm_cpuid_find(c, 0x80000008u, 0);
+	if (e)
+		bits = e->eax & 0xff;
+	free(c);
+	return bits;
+}
+
+/* --- VM and vCPU setup ---------------------------------------------------- */
+
+int kvm_arch_vm_init(struct hv_vm *vm, const struct hv_vm_config *cfg)
+{
+	uint64_t idmap = KVM_X86_IDENTITY_MAP_ADDR;
+	uint32_t bits;
+	int ret;
+
+	if (cfg->arch != HV_ARCH_X86_64)
+		return -EINVAL;
+	bits = kvm_arch_ipa_bits(vm->hv);
+	if (cfg->ipa_bits && bits && cfg->ipa_bits > bits)
+		return -EINVAL;
+	/* Both only matter for CPUs without unrestricted guest support, but
+	 * KVM wants them set before the first vCPU exists. */
+	ret = kvm_ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap);
+	if (!ret)
+		ret = kvm_ioctl(vm->fd, KVM_SET_TSS_ADDR,
+				(void *)(uintptr_t)KVM_X86_TSS_ADDR);
+	if (ret < 0)
+		kvm_err(vm->hv, "TSS/identity map setup: %s", strerror(-ret));
+	return ret;
+}
+
+static int kvm_setup_msrs(struct hv_vcpu *vcpu)
+{
+	struct kvm_msrs *m;
+	uint32_t i;
+	int ret;
+
+	m = calloc(1, sizeof(*m) + NR_BOOT_MSRS * sizeof(m->entries[0]));
+	if (!m)
+		return -ENOMEM;
+	m->nmsrs = NR_BOOT_MSRS;
+	for (i = 0; i < NR_BOOT_MSRS; i++) {
+		m->entries[i].index = kvm_boot_msrs[i].index;
+		m->entries[i].data = kvm_boot_msrs[i].value;
+	}
+	/* Returns how many MSRs were set, stopping at the first failure. */
+	ret = kvm_ioctl(vcpu->fd, KVM_SET_MSRS, m);
+	if (ret >= 0 && ret < (int)NR_BOOT_MSRS) {
+		kvm_err(vcpu->vm->hv, "vCPU %u: MSR %#x refused", vcpu->id,
+			kvm_boot_msrs[ret].index);
+		ret = -EIO;
+	}
+	free(m);
+	return ret < 0 ? ret : 0;
+}
+
+static void kvm_lapic_set_dm(struct kvm_lapic_state *l, uint32_t reg,
+			     uint32_t mode)
+{
+	uint32_t v;
+
+	memcpy(&v, &l->regs[reg], sizeof(v));
+	v = (v & ~APIC_DM_MASK) | mode;
+	memcpy(&l->regs[reg], &v, sizeof(v));
+}
+
+/* LINT0 as ExtINT (the PIC), LINT1 as NMI, like a PC's virtual wire. */
+static int kvm_setup_lapic(struct hv_vcpu *vcpu)
+{
+	struct kvm_lapic_state l;
+	int ret;
+
+	ret = kvm_ioctl(vcpu->fd, KVM_GET_LAPIC, &l);
+	if (ret < 0)
+		return ret;
+	kvm_lapic_set_dm(&l, APIC_LVT0, APIC_DM_EXTINT);
+	kvm_lapic_set_dm(&l, APIC_LVT1, APIC_DM_NMI);
+	return kvm_ioctl(vcpu->fd, KVM_SET_LAPIC, &l);
+}
+
+static int kvm_topo_init(struct kvm_topo *t, uint32_t id,
+			 const struct hv_vcpu_config *cfg)
+{
+	uint32_t nr = 1;
+
+	memset(t, 0, sizeof(*t));
+	t->apic_id = id;
+	t->threads = 1;
+	if (cfg) {
+		if (cfg->size < offsetof(struct hv_vcpu_config, reserved0))
+			return -EINVAL;
+		nr = cfg->nr_vcpus ? cfg->nr_vcpus : 1;
+		t->apic_id = cfg->apic_id;
+		t->threads = cfg->threads_per_core ? cfg->threads_per_core : 1;
+		t->cores = cfg->cores_per_die;
+	}
+	if (!t->cores)
+		t->cores = (nr + t->threads - 1) / t->threads;
+	if (t->threads > 256 || t->cores > 4096)
+		return -EINVAL;
+	t->smt_shift = kvm_order(t->threads);
+	t->pkg_shift = t->smt_shift + kvm_order(t->cores);
+	return 0;
+}
+
+int kvm_vcpu_create(struct hv_vm *vm, uint32_t id,
+		    const struct hv_vcpu_config *cfg, void *cookie,
+		    struct hv_vcpu **out)
+{
+	struct hv *hv = vm->hv;
+	struct hv_vcpu *vcpu;
+	struct kvm_topo t;
+	void *run;
+	int ret;
+
+	ret = kvm_topo_init(&t, id, cfg);
+	if (ret < 0)
+		return ret;
+	if (vm->nr_vcpus >= hv->max_vcpus || t.apic_id >= hv->max_vcpu_id)
+		return -EINVAL;
+	vcpu = calloc(1, sizeof(*vcpu));
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->kvm_id = t.apic_id; /* KVM's vCPU id is the initial APIC id */
+	vcpu->cookie = cookie;
+	ret = kvm_ioctl(vm->fd, KVM_CREATE_VCPU,
+			(void *)(uintptr_t)vcpu->kvm_id);
+	if (ret < 0) {
+		kvm_err(hv, "KVM_CREATE_VCPU %u: %s", vcpu->kvm_id,
+			strerror(-ret));
+		goto err_free;
+	}
+	vcpu->fd = ret;
+	vm->vcpus_created++;
+	run = mmap(NULL, hv->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   vcpu->fd, 0);
+	if (run == MAP_FAILED) {
+		ret = -errno;
+		kvm_err(hv, "vCPU %u: mmap kvm_run: %s", id, strerror(-ret));
+		goto err_close;
+	}
+	vcpu->run = run;
+	ret = kvm_setup_cpuid(vcpu, &t);
+	if (ret < 0)
+		goto err_unmap;
+	ret = kvm_setup_msrs(vcpu);
+	if (ret < 0)
+		goto err_unmap;
+	/* The LAPIC exists in the kernel only with the (split) irqchip. */
+	if (vm->irqchip) {
+		ret = kvm_setup_lapic(vcpu);
+		if (ret < 0) {
+			kvm_err(hv, "vCPU %u: LAPIC setup: %s", id,
+				strerror(-ret));
+			goto err_unmap;
+		}
+	}
+	vcpu->thread = pthread_self();
+	vm->nr_vcpus++;
+	*out = vcpu;
+	return 0;
+
+err_unmap:
+	munmap(vcpu->run, hv->run_size);
+err_close:
+	close(vcpu->fd);
+err_free:
+	free(vcpu);
+	return ret;
+}
+
+/* KVM keeps the vCPU object until the VM goes away: its id cannot be
+ * created again in the same VM. */
+void kvm_vcpu_destroy(struct hv_vcpu *vcpu)
+{
+	if (!vcpu)
+		return;
+	munmap(vcpu->run, vcpu->vm->hv->run_size);
+	close(vcpu->fd);
+	vcpu->vm->nr_vcpus--;
+	free(vcpu);
+}
+
+/* --- run ------------------------------------------------------------------ */
+
+/* Hand the host's answer to the previous exit back to KVM. */
+static void kvm_complete(struct hv_vcpu *vcpu, const struct hv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+
+	switch (vcpu->pending) {
+	case KVM_PEND_MMIO_READ:
+		memcpy(run->mmio.data, exit->u.mmio.data,
+		       sizeof(run->mmio.data));
+		break;
+	case KVM_PEND_HCALL:
+		run->hypercall.ret = exit->u.hcall.ret[0];
+		break;
+	case KVM_PEND_MSR:
+		run->msr.error = exit->u.msr.error ? 1 : 0;
+		if (run->exit_reason == KVM_EXIT_X86_RDMSR)
+			run->msr.data = exit->u.msr.value;
+		break;
+	}
+	vcpu->pending = KVM_PEND_NONE;
+}
+
+static int kvm_decode_io(struct hv_vcpu *vcpu, struct hv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t off = run->io.data_offset;
+	uint64_t bytes = (uint64_t)run->io.size * run->io.count;
+	uint32_t run_size = vcpu->vm->hv->run_size;
+
+	if ((run->io.size != 1 && run->io.size != 2 && run->io.size != 4) ||
+	    !run->io.count || off > run_size || bytes > run_size - off) {
+		if (kvm_rl_ok(&vcpu->rl))
+			kvm_err(vcpu->vm->hv, "vCPU %u: bad I/O exit",
+				vcpu->id);
+		return -EIO;
+	}
+	exit->reason = HV_EXIT_PIO;
+	exit->u.pio.port = run->io.port;
+	exit->u.pio.size = run->io.size;
+	exit->u.pio.write = run->io.direction == KVM_EXIT_IO_OUT;
+	exit->u.pio.count = run->io.count;
+	exit->u.pio.data = (uint8_t *)run + off;
+	return 0;
+}
+
+static int kvm_decode_mmio(struct hv_vcpu *vcpu, struct hv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (!run->mmio.len || run->mmio.len > sizeof(run->mmio.data)) {
+		if (kvm_rl_ok(&vcpu->rl))
+			kvm_err(vcpu->vm->hv, "vCPU %u: bad MMIO exit",
+				vcpu->id);
+		return -EIO;
+	}
+	exit->reason = HV_EXIT_MMIO;
+	exit->u.mmio.gpa = run->mmio.phys_addr;
+	exit->u.mmio.len = run->mmio.len;
+	exit->u.mmio.write = !!run->mmio.is_write;
+	if (run->mmio.is_write)
+		memcpy(exit->u.mmio.data, run->mmio.data, run->mmio.len);
+	else
+		vcpu->pending = KVM_PEND_MMIO_READ;
+	return 0;
+}
+
+static void kvm_decode_event(struct hv_vcpu *vcpu, struct hv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+
+	switch (run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		exit->reason = HV_EXIT_SHUTDOWN;
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		exit->reason = HV_EXIT_RESET;
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		if (kvm_rl_ok(&vcpu->rl))
+			kvm_warn(vcpu->vm->hv, "vCPU %u: guest crashed",
+				 vcpu->id);
+		exit->reason = HV_EXIT_SHUTDOWN;
+		break;
+	default:
+		exit->reason = HV_EXIT_UNKNOWN;
+		exit->u.unknown.raw = run->exit_reason;
+		break;
+	}
+}
+
+static int kvm_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+	uint32_t i;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		return kvm_decode_io(vcpu, exit);
+	case KVM_EXIT_MMIO:
+		return kvm_decode_mmio(vcpu, exit);
+	case KVM_EXIT_HLT:
+		exit->reason = HV_EXIT_HLT;
+		break;
+	case KVM_EXIT_SHUTDOWN:
+		exit->reason = HV_EXIT_SHUTDOWN;
+		exit->flags |= HV_EXIT_F_TRIPLE_FAULT;
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		kvm_decode_event(vcpu, exit);
+		break;
+	case KVM_EXIT_IOAPIC_EOI:
+		exit->reason = HV_EXIT_EOI;
+		exit->u.eoi.vector = run->eoi.vector;
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		exit->reason = HV_EXIT_FAIL_ENTRY;
+		exit->u.fail.hw_reason =
+			run->fail_entry.hardware_entry_failure_reason;
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		exit->reason = HV_EXIT_INTERNAL;
+		exit->u.fail.suberror = run->internal.suberror;
+		if (run->internal.ndata)
+			exit->u.fail.hw_reason = run->internal.data[0];
+		if (!kvm_rl_ok(&vcpu->rl))
+			break;
+		kvm_err(vcpu->vm->hv, "vCPU %u: internal error %u, %u data",
+			vcpu->id, run->internal.suberror, run->internal.ndata);
+		for (i = 0; i < run->internal.ndata && i < 4; i++)
+			kvm_err(vcpu->vm->hv, "  data[%u] = %#llx", i,
+				(unsigned long long)run->internal.data[i]);
+		break;
+	case KVM_EXIT_DEBUG:
+		exit->reason = HV_EXIT_DEBUG;
+		exit->pc = run->debug.arch.pc;
+		break;
+	case KVM_EXIT_HYPERCALL:
+		exit->reason = HV_EXIT_HYPERCALL;
+		exit->u.hcall.nr = run->hypercall.nr;
+		for (i = 0; i < 6; i++)
+			exit->u.hcall.args[i] = run->hypercall.args[i];
+		vcpu->pending = KVM_PEND_HCALL;
+		break;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		exit->reason = HV_EXIT_MSR;
+		exit->u.msr.index = run->msr.index;
+		exit->u.msr.write = run->exit_reason == KVM_EXIT_X86_WRMSR;
+		exit->u.msr.value = exit->u.msr.write ? run->msr.data : 0;
+		vcpu->pending = KVM_PEND_MSR;
+		break;
+	case KVM_EXIT_INTR:
+		exit->reason = HV_EXIT_INTR;
+		break;
+	default:
+		exit->reason = HV_EXIT_UNKNOWN;
+		exit->u.unknown.raw = run->exit_reason;
+		break;
+	}
+	return 0;
+}
+
+int kvm_vcpu_run(struct hv_vcpu *vcpu, struct hv_exit *exit)
+{
+	struct kvm_run *run = vcpu->run;
+	int err;
+
+	/* Completion happens inside KVM_RUN even when it then returns EINTR
+	 * for a kick, so the pending state is consumed either way. */
+	kvm_complete(vcpu, exit);
+	err = ioctl(vcpu->fd, KVM_RUN, 0) < 0 ? errno : 0;
+	memset(exit, 0, sizeof(*exit));
+	if (err == EINTR || err == EAGAIN) {
+		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		exit->reason = HV_EXIT_INTR;
+		return 0;
+	}
+	if (err) {
+		if (kvm_rl_ok(&vcpu->rl))
+			kvm_err(vcpu->vm->hv, "vCPU %u: KVM_RUN: %s", vcpu->id,
+				strerror(err));
+		return -err;
+	}
+	return kvm_decode(vcpu, exit);
+}
+
+void kvm_vcpu_kick(struct hv_vcpu *vcpu)
+{
+	int signo = vcpu->vm->hv->host->kick_signo;
+
+	/* Flag first: KVM checks it on entry, the signal covers a vCPU that
+	 * is already inside KVM_RUN. */
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (signo > 0)
+		pthread_kill(vcpu->thread, signo);
+}
+
+/* --- registers ------------------------------------------------------------ */
+
+/* Field lists of the register structs; both sides use the same names. */
+/* clang-format off */
+#define KVM_SEG_FIELDS(X) X(base) X(limit) X(selector) X(type) X(present) \
+	X(dpl) X(db) X(s) X(l) X(g) X(avl) X(unusable)
+#define KVM_SEGS(X) X(cs) X(ds) X(es) X(fs) X(gs) X(ss) X(tr) X(ldt)
+#define KVM_CTRL(X) X(cr0) X(cr2) X(cr3) X(cr4) X(cr8) X(efer) X(apic_base) \
+	X(gdt.base) X(gdt.limit) X(idt.base) X(idt.limit)
+#define KVM_GPRS(X) X(rax) X(rbx) X(rcx) X(rdx) X(rsi) X(rdi) X(rsp) X(rbp) \
+	X(r8) X(r9) X(r10) X(r11) X(r12) X(r13) X(r14) X(r15) X(rip) X(rflags)
+/* clang-format on */
+#define KVM_CP(f) d->f = s->f;
+#define KVM_CP_SEG_GET(f) kvm_seg_get(&d->f, &s->f);
+#define KVM_CP_SEG_PUT(f) kvm_seg_put(&d->f, &s->f);
+
+static void kvm_seg_get(struct hv_x86_segment *d, const struct kvm_segment *s)
+{
+	memset(d, 0, sizeof(*d));
+	KVM_SEG_FIELDS(KVM_CP)
+}
+
+static void kvm_seg_put(struct kvm_segment *d, const struct hv_x86_segment *s)
+{
+	memset(d, 0, sizeof(*d));
+	KVM_SEG_FIELDS(KVM_CP)
+}
+
+static void kvm_sregs_get(struct hv_x86_sregs *d, const struct kvm_sregs *s)
+{
+	memset(d, 0, sizeof(*d));
+	KVM_SEGS(KVM_CP_SEG_GET)
+	KVM_CTRL(KVM_CP)
+}
+
+/* Leaves d->interrupt_bitmap (a pending interrupt) as read from KVM. */
+static void kvm_sregs_put(struct kvm_sregs *d, const struct hv_x86_sregs *s)
+{
+	KVM_SEGS(KVM_CP_SEG_PUT)
+	KVM_CTRL(KVM_CP)
+}
+
+static void kvm_regs_get(struct hv_x86_regs *d, const struct kvm_regs *s)
+{
+	KVM_GPRS(KVM_CP)
+}
+
+static void kvm_regs_put(struct kvm_regs *d, const struct hv_x86_regs *s)
+{
+	KVM_GPRS(KVM_CP)
+}
+
+int kvm_vcpu_get_regs(struct hv_vcpu *vcpu, uint32_t set, void *buf, size_t len)
+{
+	struct kvm_sregs ks;
+	struct kvm_regs kr;
+	int ret;
+
+	if (set == HV_REGS_CORE && len == sizeof(struct hv_x86_regs)) {
+		ret = kvm_ioctl(vcpu->fd, KVM_GET_REGS, &kr);
+		if (!ret)
+			kvm_regs_get(buf, &kr);
+		return ret;
+	}
+	if (set == HV_REGS_SPECIAL && len == sizeof(struct hv_x86_sregs)) {
+		ret = kvm_ioctl(vcpu->fd, KVM_GET_SREGS, &ks);
+		if (!ret)
+			kvm_sregs_get(buf, &ks);
+		return ret;
+	}
+	return -EINVAL;
+}
+
+int kvm_vcpu_set_regs(struct hv_vcpu *vcpu, uint32_t set, const void *buf,
+		      size_t len)
+{
+	struct kvm_sregs ks;
+	struct kvm_regs kr;
+	int ret;
+
+	if (set == HV_REGS_CORE && len == sizeof(struct hv_x86_regs)) {
+		kvm_regs_put(&kr, buf);
+		return kvm_ioctl(vcpu->fd, KVM_SET_REGS, &kr);
+	}
+	if (set == HV_REGS_SPECIAL && len == sizeof(struct hv_x86_sregs)) {
+		ret = kvm_ioctl(vcpu->fd, KVM_GET_SREGS, &ks);
+		if (ret < 0)
+			return ret;
+		kvm_sregs_put(&ks, buf);
+		return kvm_ioctl(vcpu->fd, KVM_SET_SREGS, &ks);
+	}
+	return -EINVAL;
+}
+
+/* Single registers: which KVM struct holds them, and where. */
+static const struct {
+	uint32_t id;
+	bool special; /* struct kvm_sregs, else struct kvm_regs */
+	uint32_t off;
+} kvm_reg_map[] = {
+	{ HV_X86_RIP, false, offsetof(struct kvm_regs, rip) },
+	{ HV_X86_RSP, false, offsetof(struct kvm_regs, rsp) },
+	{ HV_X86_RFLAGS, false, offsetof(struct kvm_regs, rflags) },
+	{ HV_X86_RAX, false, offsetof(struct kvm_regs, rax) },
+	{ HV_X86_RBX, false, offsetof(struct kvm_regs, rbx) },
+	{ HV_X86_RCX, false, offsetof(struct kvm_regs, rcx) },
+	{ HV_X86_RDX, false, offsetof(struct kvm_regs, rdx) },
+	{ HV_X86_RSI, false, offsetof(struct kvm_regs, rsi) },
+	{ HV_X86_RDI, false, offsetof(struct kvm_regs, rdi) },
+	{ HV_X86_CR0, true, offsetof(struct kvm_sregs, cr0) },
+	{ HV_X86_CR3, true, offsetof(struct kvm_sregs, cr3) },
+	{ HV_X86_CR4, true, offsetof(struct kvm_sregs, cr4) },
+	{ HV_X86_EFER, true, offsetof(struct kvm_sregs, efer) },
+};
+
+/* Read (val_in NULL) or read-modify-write one register. */
+static int kvm_reg_access(struct hv_vcpu *vcpu, uint32_t id, uint64_t *out,
+			  const uint64_t *val_in)
+{
+	union {
+		struct kvm_regs r;
+		struct kvm_sregs s;
+	} u;
+	unsigned long get, put;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < sizeof(kvm_reg_map) / sizeof(kvm_reg_map[0]); i++)
+		if (kvm_reg_map[i].id == id)
+			break;
+	if (i == sizeof(kvm_reg_map) / sizeof(kvm_reg_map[0]))
+		return -EINVAL;
+	get = kvm_reg_map[i].special ? KVM_GET_SREGS : KVM_GET_REGS;
+	put = kvm_reg_map[i].special ? KVM_SET_SREGS : KVM_SET_REGS;
+	ret = kvm_ioctl(vcpu->fd, get, &u);
+	if (ret < 0)
+		return ret;
+	if (!val_in) {
+		memcpy(out, (char *)&u + kvm_reg_map[i].off, sizeof(*out));
+		return 0;
+	}
+	memcpy((char *)&u + kvm_reg_map[i].off, val_in, sizeof(*val_in));
+	return kvm_ioctl(vcpu->fd, put, &u);
+}
+
+int kvm_vcpu_get_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t *val)
+{
+	return kvm_reg_access(vcpu, reg_id, val, NULL);
+}
+
+int kvm_vcpu_set_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t val)
+{
+	return kvm_reg_access(vcpu, reg_id, NULL, &val);
+}

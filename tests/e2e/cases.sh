@@ -1,0 +1,456 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Nimbus end-to-end cases.  Runs inside the emulated host (L1, busybox sh),
+# where the L2 VMM under test boots Debian's cloud kernel with KVM.
+#
+#   cases.sh run            run $E2E_CASES (default: every case), print
+#                           NIMBUS-E2E: PASS|FAIL|SKIP <case> [reason]
+#                           lines, exit with the number of failures
+#   cases.sh demo           boot the guest on the console (make run)
+#   cases.sh list [GROUP]   print the case names (GROUP up or smp); also
+#                           used on the host to plan the L1 runs
+#
+# Environment: L2_VMM=qemu|nimbus, E2E_CASES="a b", L2_TIMEOUT (seconds
+# per L2 VMM run), E2E_PAYLOAD (default /payload), E2E_INTERACTIVE=0|1
+# (demo: guest shell or `info` run; default: whether stdin is a tty).
+# Group "up" cases boot 1-vCPU guests and run in a 2-vCPU L1; group "smp"
+# cases boot 2-vCPU guests and run in a separate 1-vCPU L1 (2-vCPU guests
+# in a 2-vCPU L1 can freeze L1, see shared/reference/x86-e2e.md).
+set -eu
+
+P=${E2E_PAYLOAD:-/payload}
+L2_VMM=${L2_VMM:-qemu}
+L2_TIMEOUT=${L2_TIMEOUT:-45}
+GUEST_MEM_MB=256
+GUEST_CMDLINE="console=ttyS0 quiet loglevel=4"
+BZIMAGE=$P/guest/bzImage
+VMLINUX=$P/guest/vmlinux
+INITRD=$P/guest/initramfs.cpio.gz
+W=/tmp/e2e
+FAILS=0
+
+case_table()
+{
+	cat <<'EOF'
+boot-bzimage	up	1 vCPU guest from bzImage reaches userspace
+cpu-count	up	guest sees 1 CPU
+memory-size	up	guest MemTotal fits the configured 256 MiB
+uart	up	8250 driver probes a 16550A on ttyS0
+rtc	up	rtc_cmos registers
+acpi	up	no ACPI errors in the guest log
+clock	up	guest date within 2 s of L1's
+poweroff	up	guest poweroff -f makes the VMM exit 0
+boot-pvh	up	guest from vmlinux (PVH entry) reaches userspace
+reboot	up	guest reboot -f boots the guest again
+missing-kernel	up	missing kernel file: clean error exit
+corrupt-kernel	up	4 KiB of random bytes as kernel: clean error exit
+smp-boot	smp	2 vCPU guest reaches userspace and powers off
+smp-cpu-count	smp	guest sees 2 CPUs
+EOF
+}
+
+# --- the L2 VMM, abstracted ------------------------------------------------
+# l2_vmm_boot KERNEL INITRAMFS CMDLINE NCPUS MEM_MB: exec the L2 VMM with
+# the guest's serial console on stdio.  It replaces the calling shell, so
+# call it in a subshell or background job.  L2_TIMEOUT (0 = none) bounds
+# the run through busybox timeout; L2_INTERACTIVE=1 keeps ^C for the guest.
+l2_vmm_boot()
+{
+	to=""
+	if [ "${L2_TIMEOUT:-0}" != 0 ]; then
+		to="timeout -s KILL $L2_TIMEOUT"
+	fi
+	case $L2_VMM in
+	qemu)
+		ser="-serial stdio"
+		if [ "${L2_INTERACTIVE:-0}" = 1 ]; then
+			ser="-chardev stdio,id=con0,signal=off -serial chardev:con0"
+		fi
+		exec $to qemu-system-x86_64 -L "$P/qemu" -accel kvm \
+			-M microvm,acpi=on,rtc=on,pit=on,pic=on,isa-serial=on \
+			-cpu host -smp "$4" -m "$5" -nodefaults -no-user-config \
+			-display none $ser \
+			-kernel "$1" -initrd "$2" -append "$3"
+		;;
+	nimbus)
+		export NIMBUS_PLUGIN_PATH="$P/plugins"
+		exec $to nimbus --kernel "$1" --initramfs "$2" \
+			--cmdline "$3" --cpus boot="$4" --memory size="$5"M \
+			--serial tty
+		;;
+	*)
+		echo "cases.sh: unknown L2_VMM '$L2_VMM'" >&2
+		exit 127
+		;;
+	esac
+}
+
+# --- helpers ---------------------------------------------------------------
+now_cs()
+{
+	read -r u _ </proc/uptime
+	echo $((${u%.*} * 100 + 1${u#*.} - 100))
+}
+
+marker() { echo "NIMBUS-E2E: $*"; }
+pass() { marker "PASS $1"; }
+skip() { marker "SKIP $1 $2"; }
+info() { marker "INFO $1 $2"; }
+fail()
+{
+	marker "FAIL $1 $2"
+	FAILS=$((FAILS + 1))
+	if [ -n "${3:-}" ] && [ -f "$3" ]; then
+		tail -n 20 "$3" | tr -d '\r' | sed 's/^/  l2| /'
+	fi
+}
+
+# l2_run TAG KERNEL INITRD CMDLINE NCPUS [STOP_PATTERN STOP_COUNT]: run the
+# L2 VMM with output in $W/TAG.out, polling it; stop (SIGKILL) the VMM once
+# STOP_PATTERN has been seen STOP_COUNT times.  Sets R_RC (exit status, or
+# "timeout" / "stopped"), R_BOOT (VMM start to USERSPACE marker, seconds
+# with 1 decimal, "-" if never), R_DATE_L1 (L1's epoch when the guest's
+# DATE line was first seen) and R_OUT.
+l2_run()
+{
+	tag=$1
+	R_OUT=$W/$tag.out
+	rm -f "$R_OUT" "$R_OUT.pid" "$R_OUT.rc"
+	: >"$R_OUT"
+	start=$(now_cs)
+	deadline=$((start + (L2_TIMEOUT + 5) * 100))
+	(
+		l2_vmm_boot "$2" "$3" "$4" "$5" "$GUEST_MEM_MB" \
+			>"$R_OUT" 2>&1 </dev/null &
+		echo $! >"$R_OUT.pid"
+		rc=0
+		wait $! || rc=$?
+		echo $rc >"$R_OUT.rc"
+	) &
+	runner=$!
+	R_BOOT=-
+	R_DATE_L1=""
+	stopped=""
+	while [ ! -f "$R_OUT.rc" ]; do
+		t=$(now_cs)
+		if [ "$R_BOOT" = - ] && grep -q 'NIMBUS-GUEST: USERSPACE' "$R_OUT"; then
+			d=$((t - start))
+			R_BOOT=$((d / 100)).$((d % 100 / 10))
+		fi
+		if [ -z "$R_DATE_L1" ] && grep -q 'NIMBUS-GUEST: DATE=' "$R_OUT"; then
+			R_DATE_L1=$(date +%s)
+		fi
+		if [ -n "${6:-}" ] && [ -z "$stopped" ] &&
+			[ "$(grep -c "$6" "$R_OUT")" -ge "$7" ]; then
+			stopped=stopped
+		elif [ "$t" -gt "$deadline" ]; then
+			stopped=timeout
+		fi
+		if [ -n "$stopped" ]; then
+			[ -f "$R_OUT.pid" ] && kill -KILL "$(cat "$R_OUT.pid")" 2>/dev/null
+			break
+		fi
+		sleep 0.2
+	done
+	wait "$runner" 2>/dev/null || true
+	R_RC=$(cat "$R_OUT.rc" 2>/dev/null || echo timeout)
+	if [ -n "$stopped" ]; then
+		R_RC=$stopped
+	elif [ "$R_RC" = 137 ]; then
+		R_RC=timeout # busybox timeout's SIGKILL
+	fi
+}
+
+# guest_val OUT KEY: the value of the first "NIMBUS-GUEST: KEY=value" line.
+guest_val()
+{
+	tr -d '\r' <"$1" | sed -n "s/^.*NIMBUS-GUEST: $2=\([^ ]*\).*/\1/p" | head -n 1
+}
+
+crash_seen()
+{
+	grep -Eq 'Segmentation fault|Aborted|core dumped|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|KVM internal error' "$1"
+}
+
+# info_boot TAG KERNEL NCPUS: one "info" guest boot shared by several cases
+# (the first case to ask boots it; an SMP boot is retried once).
+info_boot()
+{
+	if [ -f "$W/$1.done" ]; then
+		. "$W/$1.done"
+		return 0
+	fi
+	tries=1
+	[ "$3" -gt 1 ] && tries=2
+	while :; do
+		l2_run "$1" "$2" "$INITRD" "$GUEST_CMDLINE nimbus.test=info" "$3"
+		tries=$((tries - 1))
+		if [ "$R_RC" = 0 ] || [ "$tries" = 0 ]; then
+			break
+		fi
+		info "$1" "attempt failed (rc=$R_RC), retrying once"
+		mv "$R_OUT" "$R_OUT.attempt1"
+	done
+	info "$1" "vmm=$L2_VMM rc=$R_RC boot-to-userspace=${R_BOOT}s"
+	cat >"$W/$1.done" <<EOF
+R_RC='$R_RC' R_BOOT='$R_BOOT' R_DATE_L1='$R_DATE_L1' R_OUT='$R_OUT'
+EOF
+}
+
+need_userspace()
+{
+	if ! grep -q 'NIMBUS-GUEST: USERSPACE' "$R_OUT"; then
+		fail "$1" "guest never reached userspace (vmm rc=$R_RC)" "$R_OUT"
+		return 1
+	fi
+}
+
+# --- cases -----------------------------------------------------------------
+case_boot_bzimage()
+{
+	info_boot info-up "$BZIMAGE" 1
+	need_userspace boot-bzimage || return 0
+	pass boot-bzimage
+}
+
+case_cpu_count()
+{
+	info_boot info-up "$BZIMAGE" 1
+	need_userspace cpu-count || return 0
+	n=$(guest_val "$R_OUT" NCPUS)
+	if [ "$n" = 1 ]; then
+		pass cpu-count
+	else
+		fail cpu-count "guest sees '${n}' CPUs, want 1" "$R_OUT"
+	fi
+}
+
+case_memory_size()
+{
+	info_boot info-up "$BZIMAGE" 1
+	need_userspace memory-size || return 0
+	kb=$(guest_val "$R_OUT" MEMKB)
+	max=$((GUEST_MEM_MB * 1024))
+	# The kernel keeps its image and early allocations out of MemTotal:
+	# about 33 MiB of 256 with this kernel; allow 64 MiB.
+	min=$((max - 64 * 1024))
+	info memory-size "MemTotal ${kb:-?} kB of $max kB"
+	case $kb in
+	'' | *[!0-9]*) fail memory-size "no MEMKB from guest" "$R_OUT" ;;
+	*)
+		if [ "$kb" -gt "$max" ] || [ "$kb" -lt "$min" ]; then
+			fail memory-size "MemTotal $kb kB not in $min..$max kB"
+		else
+			pass memory-size
+		fi
+		;;
+	esac
+}
+
+case_uart()
+{
+	info_boot info-up "$BZIMAGE" 1
+	need_userspace uart || return 0
+	u=$(guest_val "$R_OUT" UART)
+	if [ "$u" = 16550A ]; then
+		pass uart
+	else
+		fail uart "ttyS0 is '${u}', want 16550A" "$R_OUT"
+	fi
+}
+
+case_rtc()
+{
+	info_boot info-up "$BZIMAGE" 1
+	need_userspace rtc || return 0
+	if [ "$(guest_val "$R_OUT" RTC)" = ok ]; then
+		pass rtc
+	else
+		fail rtc "rtc_cmos did not register" "$R_OUT"
+	fi
+}
+
+case_acpi()
+{
+	info_boot info-up "$BZIMAGE" 1
+	need_userspace acpi || return 0
+	n=$(guest_val "$R_OUT" ACPI-ERRORS)
+	if [ "$n" = 0 ]; then
+		pass acpi
+	else
+		fail acpi "${n:-?} ACPI error lines" "$R_OUT"
+	fi
+}
+
+case_clock()
+{
+	info_boot info-up "$BZIMAGE" 1
+	need_userspace clock || return 0
+	g=$(guest_val "$R_OUT" DATE)
+	if [ -z "$g" ] || [ -z "$R_DATE_L1" ]; then
+		fail clock "no DATE line from guest" "$R_OUT"
+		return 0
+	fi
+	d=$((g - R_DATE_L1))
+	info clock "guest $g, L1 $R_DATE_L1 when seen: delta ${d}s"
+	if [ "$d" -ge -2 ] && [ "$d" -le 2 ]; then
+		pass clock
+	else
+		fail clock "guest date off by ${d}s"
+	fi
+}
+
+case_poweroff()
+{
+	info_boot info-up "$BZIMAGE" 1
+	need_userspace poweroff || return 0
+	if [ "$R_RC" = 0 ]; then
+		pass poweroff
+	else
+		fail poweroff "VMM exit status $R_RC after poweroff -f" "$R_OUT"
+	fi
+}
+
+case_boot_pvh()
+{
+	l2_run pvh "$VMLINUX" "$INITRD" "$GUEST_CMDLINE nimbus.test=info" 1
+	info boot-pvh "rc=$R_RC boot-to-userspace=${R_BOOT}s"
+	need_userspace boot-pvh || return 0
+	if [ "$R_RC" != 0 ]; then
+		fail boot-pvh "VMM exit status $R_RC" "$R_OUT"
+	else
+		pass boot-pvh
+	fi
+}
+
+case_reboot()
+{
+	l2_run reboot "$BZIMAGE" "$INITRD" "$GUEST_CMDLINE nimbus.test=reboot" 1 \
+		'NIMBUS-GUEST: BOOT' 2
+	n=$(grep -c 'NIMBUS-GUEST: BOOT' "$R_OUT" || true)
+	info reboot "$n boots seen (rc=$R_RC)"
+	if crash_seen "$R_OUT"; then
+		fail reboot "VMM crashed or KVM error" "$R_OUT"
+	elif [ "$n" -ge 2 ]; then
+		pass reboot
+	else
+		fail reboot "$n BOOT markers, want 2" "$R_OUT"
+	fi
+}
+
+# bad_kernel CASE KERNEL: the VMM must exit non-zero, with an error line,
+# without crashing and without hanging.
+bad_kernel()
+{
+	l2_run "$1" "$2" "$INITRD" "$GUEST_CMDLINE" 1
+	case $L2_VMM in
+	nimbus) err='^nimbus\[[0-9.]*\] error ' ;;
+	*) err='[Kk]ernel' ;;
+	esac
+	case $R_RC in
+	0) fail "$1" "VMM exit status 0" "$R_OUT" ;;
+	timeout | stopped) fail "$1" "VMM did not exit" "$R_OUT" ;;
+	*)
+		if [ "$R_RC" -ge 128 ] || crash_seen "$R_OUT"; then
+			fail "$1" "VMM crashed (status $R_RC)" "$R_OUT"
+		elif ! tr -d '\r' <"$R_OUT" | grep -q "$err"; then
+			fail "$1" "no error line matching '$err'" "$R_OUT"
+		else
+			info "$1" "rc=$R_RC: $(grep "$err" "$R_OUT" | head -n 1)"
+			pass "$1"
+		fi
+		;;
+	esac
+}
+
+case_missing_kernel()
+{
+	bad_kernel missing-kernel "$P/guest/no-such-kernel"
+}
+
+case_corrupt_kernel()
+{
+	bad_kernel corrupt-kernel "$P/guest/corrupt-kernel"
+}
+
+case_smp_boot()
+{
+	info_boot info-smp "$BZIMAGE" 2
+	need_userspace smp-boot || return 0
+	if [ "$R_RC" = 0 ]; then
+		pass smp-boot
+	else
+		fail smp-boot "VMM exit status $R_RC" "$R_OUT"
+	fi
+}
+
+case_smp_cpu_count()
+{
+	info_boot info-smp "$BZIMAGE" 2
+	need_userspace smp-cpu-count || return 0
+	n=$(guest_val "$R_OUT" NCPUS)
+	if [ "$n" = 2 ]; then
+		pass smp-cpu-count
+	else
+		fail smp-cpu-count "guest sees '${n}' CPUs, want 2" "$R_OUT"
+	fi
+}
+
+# --- entry points ----------------------------------------------------------
+list_cases()
+{
+	case_table | awk -F'\t' -v g="${1:-}" 'g == "" || $2 == g { print $1 }'
+}
+
+run_cases()
+{
+	mkdir -p "$W"
+	cases=${E2E_CASES:-$(list_cases)}
+	marker "PLAN $(echo $cases)"
+	for c in $cases; do
+		if ! list_cases | grep -qx "$c"; then
+			fail "$c" "no such case"
+			continue
+		fi
+		marker "START $c"
+		# A case reports its own verdict; a non-zero return here is a
+		# bug in the case itself (errexit is off inside the condition).
+		if ! "case_$(echo "$c" | tr - _)"; then
+			fail "$c" "case script error"
+		fi
+	done
+	return "$FAILS"
+}
+
+run_demo()
+{
+	kernel=$BZIMAGE
+	cmdline="$GUEST_CMDLINE"
+	interactive=${E2E_INTERACTIVE:-}
+	if [ -z "$interactive" ]; then
+		interactive=0
+		[ -t 0 ] && interactive=1
+	fi
+	if [ "$interactive" = 1 ]; then
+		cmdline="$cmdline nimbus.shell=1"
+		echo "Nimbus demo: $L2_VMM boots Debian's cloud kernel; 'exit'" \
+			"in the guest shell powers off (^A x leaves the emulator)."
+	else
+		cmdline="$cmdline nimbus.test=info"
+	fi
+	export L2_INTERACTIVE=1 L2_TIMEOUT=0
+	rc=0
+	(l2_vmm_boot "$kernel" "$INITRD" "$cmdline" 1 "$GUEST_MEM_MB") || rc=$?
+	marker "INFO demo $L2_VMM exit status $rc"
+	return "$rc"
+}
+
+case ${1:-run} in
+run) run_cases ;;
+demo) run_demo ;;
+list) list_cases "${2:-}" ;;
+*)
+	echo "usage: cases.sh run|demo|list [up|smp]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Boots each tiny bare-metal guest (tests/guests) with the real nimbus
+# binary on /dev/kvm and checks what it reports on its serial port, its
+# exit status and the VMM log.  Prints PASS:/FAIL:/SKIP: lines.
+set -u
+O=${O:-build}
+NIMBUS="$O/nimbus"
+G="$O/guests"
+export NIMBUS_PLUGIN_PATH=${NIMBUS_PLUGIN_PATH:-$(realpath "$O/plugins")}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
+	for c in hello uart cmos reset debugport smp sigterm badkernel; do
+		echo "SKIP: guest/$c: /dev/kvm is not available"
+	done
+	exit 0
+fi
+
+# boot NAME [nimbus args...]: run a guest to completion (20 s limit).
+boot() {
+	local name=$1
+	shift
+	rm -f "$T/serial" "$T/log"
+	timeout -s KILL 20 "$NIMBUS" --kernel "$G/$name.elf" \
+		--memory size=64M --serial "file=$T/serial" "$@" \
+		>"$T/out" 2>"$T/log"
+}
+
+# expect_pass NAME: the guest's own verdict lines, exit status 0.
+expect_pass() {
+	local case=$1 what=$2 rc=$3
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL: guest/$case: nimbus exited with $rc: $(tail -n 2 "$T/log" | tr '\n' ' ')"
+	elif grep -q "NIMBUS-TEST: FAIL" "$T/serial"; then
+		echo "FAIL: guest/$case: $(grep -m1 'NIMBUS-TEST: FAIL' "$T/serial")"
+	elif ! grep -q "NIMBUS-TEST: PASS $what" "$T/serial"; then
+		echo "FAIL: guest/$case: no PASS $what line on the serial port"
+	else
+		echo "PASS: guest/$case"
+	fi
+}
+
+boot hello; rc=$?
+expect_pass hello hello $rc
+
+boot uart; rc=$?
+expect_pass uart-loopback uart-loopback $rc
+expect_pass uart-irq uart-irq $rc
+
+before=$(date -u +%s)
+boot cmos; rc=$?
+after=$(date -u +%s)
+expect_pass cmos cmos $rc
+rtc=$(sed -n 's/^NIMBUS-TEST: RTC //p' "$T/serial" | tr -d '\r')
+if [ -z "$rtc" ]; then
+	echo "FAIL: guest/cmos-time: the guest printed no RTC line"
+else
+	t=$(date -u -d "$rtc" +%s 2>/dev/null || echo 0)
+	if [ "$t" -ge $((before - 2)) ] && [ "$t" -le $((after + 2)) ]; then
+		echo "PASS: guest/cmos-time"
+	else
+		echo "FAIL: guest/cmos-time: guest RTC '$rtc' vs host $(date -u -d @"$after" '+%F %T')"
+	fi
+fi
+
+boot debugport -v; rc=$?
+expect_pass debugport debugport $rc
+if grep -q "0x41" "$T/log" && grep -qi "kernel" "$T/log" && grep -q "0x61" "$T/log"; then
+	echo "PASS: guest/debugport-log"
+else
+	echo "FAIL: guest/debugport-log: POST codes 0x41/0x61 not in the log"
+fi
+
+boot smp --cpus boot=2; rc=$?
+expect_pass smp smp $rc
+
+# reset: the i8042 reset reboots the guest; after two boots SIGTERM
+# must end nimbus cleanly with status 0.
+rm -f "$T/serial"
+"$NIMBUS" --kernel "$G/reset.elf" --memory size=64M \
+	--serial "file=$T/serial" 2>"$T/log" &
+pid=$!
+for _ in $(seq 100); do
+	n=$(grep -c "NIMBUS-TEST: BOOT" "$T/serial" 2>/dev/null)
+	[ "${n:-0}" -ge 2 ] && break
+	sleep 0.1
+done
+kill -TERM $pid 2>/dev/null
+for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -KILL $pid 2>/dev/null
+wait $pid; rc=$?
+if [ "${n:-0}" -lt 2 ]; then
+	echo "FAIL: guest/reset: saw ${n:-0} boots, expected a reboot after the i8042 reset"
+else
+	echo "PASS: guest/reset"
+fi
+if [ "$rc" -eq 0 ]; then
+	echo "PASS: guest/sigterm"
+else
+	echo "FAIL: guest/sigterm: exit status $rc after SIGTERM"
+fi
+
+# A corrupt kernel: a clear one-line error, status 1, no crash.
+head -c 4096 /dev/urandom >"$T/bad.bin"
+"$NIMBUS" --kernel "$T/bad.bin" --memory size=64M >"$T/out" 2>"$T/log"; rc=$?
+if [ "$rc" -eq 1 ] && grep -q "bad.bin" "$T/log" &&
+	! grep -qiE "sanitizer|segmentation|aborted" "$T/log"; then
+	echo "PASS: guest/badkernel"
+else
+	echo "FAIL: guest/badkernel: status $rc, log: $(head -c 300 "$T/log")"
+fi
+"$NIMBUS" --kernel "$T/missing" >"$T/out" 2>"$T/log"; rc=$?
+if [ "$rc" -ne 0 ] && grep -q "missing" "$T/log"; then
+	echo "PASS: guest/missingkernel"
+else
+	echo "FAIL: guest/missingkernel: status $rc"
+fi
+exit 0

@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Runs every Nimbus test, fastest first: cmocka unit tests, tests against
+# the real /dev/kvm (plugin test, tiny guests), then the end-to-end Linux
+# boots in the emulated host.  Prints one PASS/FAIL/SKIP line per test and
+# ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
+# With CI=true a SKIP counts as a failure: CI machines can run everything.
+#
+# Environment: O (build dir, default build), TESTS (space-separated subset
+# of: unit kvm e2e; default all), E2E=0 to leave out the end-to-end boots.
+set -u
+O=${O:-build}
+TESTS=${TESTS:-unit kvm e2e}
+[ "${E2E:-1}" = 0 ] && TESTS=${TESTS//e2e/}
+export NIMBUS_PLUGIN_PATH="$(realpath "$O/plugins")"
+LOGDIR="$O/test-logs"
+mkdir -p "$LOGDIR"
+
+pass=0 fail=0 skip=0
+failed=()
+
+record() { # status name [reason]
+	case "$1" in
+	PASS) pass=$((pass + 1)); echo "PASS: $2" ;;
+	FAIL) fail=$((fail + 1)); failed+=("$2"); echo "FAIL: $2${3:+: $3}" ;;
+	SKIP)
+		if [ "${CI:-}" = true ]; then
+			fail=$((fail + 1)); failed+=("$2")
+			echo "FAIL: $2: skipped in CI (${3:-no reason})"
+		else
+			skip=$((skip + 1)); echo "SKIP: $2${3:+: $3}"
+		fi ;;
+	esac
+}
+
+# Run one cmocka binary; count its cases from cmocka's own summary.
+run_cmocka() { # suite binary [args]
+	local suite=$1 bin=$2 log np nf ns line
+	shift 2
+	log="$LOGDIR/$suite.log"
+	timeout 300 "$bin" "$@" >"$log" 2>&1
+	local rc=$?
+	cat "$log"
+	np=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' "$log" | tail -n1)
+	nf=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -n1)
+	ns=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -n1)
+	while read -r line; do
+		[ -n "$line" ] && record SKIP "$suite/$line" "see $log"
+	done < <(sed -n 's/^\[  SKIPPED \] \([a-zA-Z0-9_]*\)$/\1/p' "$log")
+	pass=$((pass + ${np:-0}))
+	fail=$((fail + ${nf:-0}))
+	if [ -z "$np$nf" ] || { [ $rc -ne 0 ] && [ "${nf:-0}" = 0 ]; }; then
+		record FAIL "$suite" "exit status $rc without a cmocka summary"
+	elif [ "${nf:-0}" != 0 ]; then
+		failed+=("$suite")
+	fi
+}
+
+# Run a script that prints PASS:/FAIL:/SKIP: lines; a non-zero exit with
+# no FAIL line of its own is a failure too.
+run_lines() { # suite command...
+	local suite=$1 rc=255 line l nfail=0
+	shift
+	# Stream the lines as they come; the last one carries the status.
+	while IFS= read -r line; do
+		case "$line" in
+		__RC=*) rc=${line#__RC=} ;;
+		PASS:*) record PASS "${line#PASS: }" ;;
+		FAIL:*) l=${line#FAIL: }; nfail=$((nfail + 1))
+			record FAIL "${l%%: *}" "${l#*: }" ;;
+		SKIP:*) l=${line#SKIP: }; record SKIP "${l%%: *}" "${l#*: }" ;;
+		*) echo "$line" ;;
+		esac
+	done < <("$@" 2>&1; echo "__RC=$?")
+	[ $rc -ne 0 ] && [ $nfail -eq 0 ] && record FAIL "$suite" "exit status $rc"
+}
+
+if [[ " $TESTS " == *" unit "* ]]; then
+	echo "== unit tests"
+	for t in "$O"/tests/unit/test_*; do
+		[ -x "$t" ] || continue
+		run_cmocka "unit/$(basename "$t")" "$t"
+	done
+fi
+
+if [[ " $TESTS " == *" kvm "* ]]; then
+	echo "== tests on /dev/kvm"
+	for t in "$O"/tests/kvm/test_*; do
+		[ -x "$t" ] || continue
+		run_cmocka "kvm/$(basename "$t")" "$t"
+	done
+	if [ -x tests/kvm/run-guests.sh ]; then
+		run_lines kvm/guests env O="$O" tests/kvm/run-guests.sh
+	fi
+fi
+
+if [[ " $TESTS " == *" e2e "* ]] && [ -x tests/e2e/run-e2e.sh ]; then
+	echo "== end-to-end Linux boots (emulated host)"
+	run_lines e2e env O="$O" L2_VMM="${L2_VMM:-nimbus}" tests/e2e/run-e2e.sh
+fi
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "failed: ${failed[*]}"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

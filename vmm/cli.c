@@ -1,0 +1,782 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * cli.c - the `nimbus` command line (Cloud Hypervisor syntax).
+ *
+ * A table of options drives a small hand-written loop; getopt is not used
+ * because its state is global.  The parser never logs: every problem is
+ * reported once through the caller's err buffer.
+ */
+#define LOG_MOD "cli"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vmm/cli.h"
+#include "vmm/log.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* How much of a user-supplied string an error message echoes. */
+#define CLI_ECHO_MAX 64
+
+struct cli_state {
+	struct vm_config *cfg;
+	char *err;
+	size_t errlen;
+	unsigned int vm_opts; /* options that describe the VM itself */
+	/*
+	 * True once an option lets the VMM start without a payload and wait
+	 * for one over the API (CH's --api-socket).  No such option exists
+	 * yet, so --kernel is always required for now.
+	 */
+	bool wait_for_api;
+};
+
+struct cli_opt;
+typedef int (*cli_opt_fn)(struct cli_state *st, const struct cli_opt *opt,
+			  const char *val);
+
+#define OPT_ARG 0x1u /* takes a value */
+#define OPT_MULTI 0x2u /* may be given more than once */
+#define OPT_VM 0x4u /* describes the VM: needs a payload */
+#define OPT_EMPTY_OK 0x8u /* the value may be empty */
+#define OPT_ABSPATH 0x10u /* the value must be an absolute path */
+
+struct cli_opt {
+	const char *name; /* long name without "--", or NULL */
+	char short_name; /* short name (flags only), or 0 */
+	unsigned int flags;
+	cli_opt_fn fn;
+	size_t field; /* for opt_string: offset of the char * in vm_config */
+};
+
+/* Write a message into the caller's buffer (if any); returns -EINVAL. */
+static int set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+#define cli_err(st, ...) set_err((st)->err, (st)->errlen, __VA_ARGS__)
+
+static int cli_nomem(struct cli_state *st)
+{
+	cli_err(st, "out of memory");
+	return -ENOMEM;
+}
+
+/* ---- generic helpers ------------------------------------------------ */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	uint64_t v = 0;
+	unsigned int shift = 0;
+	const char *p = s;
+
+	if (!s || !out || !is_digit(*p))
+		return -EINVAL;
+	for (; is_digit(*p); p++) {
+		unsigned int d = (unsigned int)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (*p != '\0') {
+		/* One binary unit letter, and nothing after it. */
+		const char *u = strchr(units, *p);
+
+		if (!u || p[1] != '\0')
+			return -EINVAL;
+		shift = 10 * (unsigned int)(u - units + 1);
+	}
+	if (v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (!s || !out || *s == '\0')
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (!is_digit(*p))
+			return -EINVAL;
+		/* Saturate: any value above UINT32_MAX is out of range. */
+		if (v <= UINT32_MAX)
+			v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int parse_bool(const char *s, int *out)
+{
+	if (!s || !out)
+		return -EINVAL;
+	if (!strcasecmp(s, "on") || !strcasecmp(s, "true"))
+		*out = 1;
+	else if (!strcasecmp(s, "off") || !strcasecmp(s, "false"))
+		*out = 0;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+void kv_free(struct kv *kv, size_t n)
+{
+	size_t i;
+
+	if (!kv)
+		return;
+	for (i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].val);
+	}
+	free(kv);
+}
+
+static int echo_len(size_t len)
+{
+	return (int)(len < CLI_ECHO_MAX ? len : CLI_ECHO_MAX);
+}
+
+/* Is the key p[0..len) already among kv[0..n)? */
+static bool kv_has(const struct kv *kv, size_t n, const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strlen(kv[i].key) == len && !memcmp(kv[i].key, p, len))
+			return true;
+	return false;
+}
+
+int kv_parse(const char *s, struct kv **out, size_t *n, char *err,
+	     size_t errlen)
+{
+	struct kv *kv;
+	size_t cap = 1, count = 0, len;
+	const char *p, *end, *eq;
+	int ret;
+
+	if (!s || !out || !n)
+		return -EINVAL;
+	if (*s == '\0') {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
+	for (p = s; *p; p++)
+		cap += *p == ',';
+	kv = calloc(cap, sizeof(*kv));
+	if (!kv) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+
+	for (p = s;; p = end + 1) {
+		end = strchrnul(p, ',');
+		len = (size_t)(end - p);
+		eq = memchr(p, '=', len);
+		if (len == 0) {
+			ret = set_err(err, errlen, "empty item in '%.*s'",
+				      echo_len(strlen(s)), s);
+			goto out_free;
+		}
+		if (!eq) {
+			ret = set_err(err, errlen, "missing '=' in '%.*s'",
+				      echo_len(len), p);
+			goto out_free;
+		}
+		if (eq == p) {
+			ret = set_err(err, errlen, "empty key in '%.*s'",
+				      echo_len(len), p);
+			goto out_free;
+		}
+		if (kv_has(kv, count, p, (size_t)(eq - p))) {
+			ret = set_err(err, errlen, "duplicate key '%.*s'",
+				      echo_len((size_t)(eq - p)), p);
+			goto out_free;
+		}
+		kv[count].key = strndup(p, (size_t)(eq - p));
+		kv[count].val = strndup(eq + 1, (size_t)(end - eq - 1));
+		count++;
+		if (!kv[count - 1].key || !kv[count - 1].val) {
+			ret = -ENOMEM;
+			set_err(err, errlen, "out of memory");
+			goto out_free;
+		}
+		if (*end == '\0')
+			break;
+	}
+	*out = kv;
+	*n = count;
+	return 0;
+
+out_free:
+	kv_free(kv, count);
+	return ret;
+}
+
+/* ---- option handlers ------------------------------------------------ */
+
+/* Keys Cloud Hypervisor has but Nimbus does not implement yet. */
+static const char *const cpus_later_keys[] = {
+	"topology", "kvm_hyperv", "max_phys_bits",   "affinity",
+	"features", "nested",	  "core_scheduling", "profile",
+};
+
+static const char *const memory_later_keys[] = {
+	"file",
+	"mergeable",
+	"hotplug_method",
+	"hotplug_size",
+	"hotplugged_size",
+	"shared",
+	"hugepages",
+	"hugepage_size",
+	"prefault",
+	"reserve",
+	"thp",
+};
+
+static int cli_bad_key(struct cli_state *st, const struct cli_opt *opt,
+		       const char *key, const char *const *later, size_t nlater)
+{
+	size_t i;
+
+	for (i = 0; i < nlater; i++)
+		if (!strcmp(key, later[i]))
+			return cli_err(st, "--%s: %s= is not supported yet",
+				       opt->name, key);
+	return cli_err(st, "--%s: unknown key '%.*s'", opt->name,
+		       echo_len(strlen(key)), key);
+}
+
+static int cli_kv(struct cli_state *st, const struct cli_opt *opt,
+		  const char *val, struct kv **kv, size_t *n)
+{
+	char msg[160];
+	int ret;
+
+	ret = kv_parse(val, kv, n, msg, sizeof(msg));
+	if (ret == -ENOMEM)
+		return cli_nomem(st);
+	if (ret)
+		return cli_err(st, "--%s: %s", opt->name, msg);
+	return 0;
+}
+
+static int opt_string(struct cli_state *st, const struct cli_opt *opt,
+		      const char *val)
+{
+	char **dst = (char **)((char *)st->cfg + opt->field);
+
+	if ((opt->flags & OPT_ABSPATH) && val[0] != '/')
+		return cli_err(st, "--%s: '%.*s' is not an absolute path",
+			       opt->name, echo_len(strlen(val)), val);
+	*dst = strdup(val);
+	if (!*dst)
+		return cli_nomem(st);
+	return 0;
+}
+
+static int opt_cpus(struct cli_state *st, const struct cli_opt *opt,
+		    const char *val)
+{
+	uint32_t boot = 1, max = 0;
+	bool have_max = false;
+	struct kv *kv = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	ret = cli_kv(st, opt, val, &kv, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n && !ret; i++) {
+		uint32_t *dst;
+
+		if (!strcmp(kv[i].key, "boot")) {
+			dst = &boot;
+		} else if (!strcmp(kv[i].key, "max")) {
+			dst = &max;
+			have_max = true;
+		} else {
+			ret = cli_bad_key(st, opt, kv[i].key, cpus_later_keys,
+					  ARRAY_SIZE(cpus_later_keys));
+			break;
+		}
+		if (parse_u32(kv[i].val, 1, CLI_CPUS_MAX, dst))
+			ret = cli_err(
+				st,
+				"--cpus: %s=%.*s must be a number from 1 to %u",
+				kv[i].key, echo_len(strlen(kv[i].val)),
+				kv[i].val, CLI_CPUS_MAX);
+	}
+	if (ret)
+		goto out_free_kv;
+	if (!have_max)
+		max = boot;
+	if (boot > max) {
+		ret = cli_err(st, "--cpus: boot=%u is above max=%u", boot, max);
+		goto out_free_kv;
+	}
+	st->cfg->cpus.boot = boot;
+	st->cfg->cpus.max = max;
+
+out_free_kv:
+	kv_free(kv, n);
+	return ret;
+}
+
+static int check_mem_size(struct cli_state *st, const char *s)
+{
+	uint64_t size;
+
+	if (parse_size(s, &size))
+		return cli_err(
+			st,
+			"--memory: invalid size '%.*s' (want e.g. 4096, 512M, 2G)",
+			echo_len(strlen(s)), s);
+	if (size < CLI_MEM_MIN)
+		return cli_err(
+			st,
+			"--memory: size %.*s is below the minimum of %llu MiB",
+			echo_len(strlen(s)), s, CLI_MEM_MIN >> 20);
+	if (size > CLI_MEM_MAX)
+		return cli_err(
+			st,
+			"--memory: size %.*s is above the maximum of %llu GiB",
+			echo_len(strlen(s)), s, CLI_MEM_MAX >> 30);
+	if (size % CLI_MEM_ALIGN)
+		return cli_err(
+			st, "--memory: size %.*s is not a multiple of %llu KiB",
+			echo_len(strlen(s)), s, CLI_MEM_ALIGN >> 10);
+	st->cfg->memory.size = size;
+	return 0;
+}
+
+static int opt_memory(struct cli_state *st, const struct cli_opt *opt,
+		      const char *val)
+{
+	struct kv *kv = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	ret = cli_kv(st, opt, val, &kv, &n);
+	if (ret)
+		return ret;
+	for (i = 0; i < n && !ret; i++) {
+		if (!strcmp(kv[i].key, "size"))
+			ret = check_mem_size(st, kv[i].val);
+		else
+			ret = cli_bad_key(st, opt, kv[i].key, memory_later_keys,
+					  ARRAY_SIZE(memory_later_keys));
+	}
+	kv_free(kv, n);
+	return ret;
+}
+
+struct serial_mode {
+	const char *name;
+	int mode; /* enum console_mode */
+	bool needs_path; /* written "name=PATH" */
+};
+
+static const struct serial_mode serial_modes[] = {
+	{ "off", CONSOLE_OFF, false },	{ "null", CONSOLE_NULL, false },
+	{ "tty", CONSOLE_TTY, false },	{ "pty", CONSOLE_PTY, false },
+	{ "file", CONSOLE_FILE, true }, { "socket", CONSOLE_SOCKET, true },
+};
+
+/* One comma-separated item of --serial; *found is set on a mode item. */
+static int serial_item(struct cli_state *st, const char *p, size_t len,
+		       const struct serial_mode **found, const char **path,
+		       size_t *path_len)
+{
+	const char *eq = memchr(p, '=', len);
+	size_t name_len = eq ? (size_t)(eq - p) : len;
+	size_t i;
+
+	if (name_len == 5 && !memcmp(p, "iommu", 5))
+		return cli_err(st, "--serial: iommu= is not supported yet");
+	for (i = 0; i < ARRAY_SIZE(serial_modes); i++) {
+		const struct serial_mode *m = &serial_modes[i];
+
+		if (strlen(m->name) != name_len || memcmp(p, m->name, name_len))
+			continue;
+		if (*found)
+			return cli_err(st,
+				       "--serial: more than one mode given");
+		if (m->needs_path && (!eq || eq + 1 == p + len))
+			return cli_err(st, "--serial: %s= needs a path",
+				       m->name);
+		if (!m->needs_path && eq)
+			return cli_err(st, "--serial: %s takes no value",
+				       m->name);
+		*found = m;
+		if (eq) {
+			*path = eq + 1;
+			*path_len = len - name_len - 1;
+		}
+		return 0;
+	}
+	return cli_err(
+		st,
+		"--serial: unknown mode '%.*s' (off|null|tty|pty|file=|socket=)",
+		echo_len(len), p);
+}
+
+static int opt_serial(struct cli_state *st, const struct cli_opt *opt,
+		      const char *val)
+{
+	const struct serial_mode *found = NULL;
+	const char *p, *end, *path = NULL;
+	size_t path_len = 0;
+	int ret;
+
+	for (p = val;; p = end + 1) {
+		end = strchrnul(p, ',');
+		ret = serial_item(st, p, (size_t)(end - p), &found, &path,
+				  &path_len);
+		if (ret)
+			return ret;
+		if (*end == '\0')
+			break;
+	}
+	if (!found) /* unreachable: every item is a mode or an error */
+		return cli_err(st, "--serial: no mode given");
+	if (path) {
+		st->cfg->serial.path = strndup(path, path_len);
+		if (!st->cfg->serial.path)
+			return cli_nomem(st);
+	}
+	st->cfg->serial.mode = found->mode;
+	return 0;
+}
+
+static int opt_hv(struct cli_state *st, const struct cli_opt *opt,
+		  const char *val)
+{
+	size_t len = strlen(val), i;
+
+	for (i = 0; i < len; i++)
+		if (!is_digit(val[i]) && !(val[i] >= 'a' && val[i] <= 'z') &&
+		    val[i] != '_')
+			break;
+	if (len > CLI_HV_NAME_MAX)
+		return cli_err(st, "--hv: name longer than %d characters",
+			       CLI_HV_NAME_MAX);
+	if (i < len)
+		return cli_err(
+			st,
+			"--hv: invalid name '%.*s' (want auto, kvm, mshv or [a-z0-9_])",
+			echo_len(len), val);
+	st->cfg->hv = strdup(val);
+	if (!st->cfg->hv)
+		return cli_nomem(st);
+	return 0;
+}
+
+static int opt_verbose(struct cli_state *st, const struct cli_opt *opt,
+		       const char *val)
+{
+	if (st->cfg->verbosity < INT_MAX)
+		st->cfg->verbosity++;
+	return 0;
+}
+
+static int opt_help(struct cli_state *st, const struct cli_opt *opt,
+		    const char *val)
+{
+	return CLI_HELP;
+}
+
+static int opt_version(struct cli_state *st, const struct cli_opt *opt,
+		       const char *val)
+{
+	return CLI_VERSION;
+}
+
+#define CFG_FIELD(f) offsetof(struct vm_config, f)
+
+static const struct cli_opt cli_opts[] = {
+	{ "kernel", 0, OPT_ARG, opt_string, CFG_FIELD(payload.kernel) },
+	{ "initramfs", 0, OPT_ARG | OPT_VM, opt_string,
+	  CFG_FIELD(payload.initramfs) },
+	{ "cmdline", 0, OPT_ARG | OPT_VM | OPT_EMPTY_OK, opt_string,
+	  CFG_FIELD(payload.cmdline) },
+	{ "cpus", 0, OPT_ARG | OPT_VM | OPT_EMPTY_OK, opt_cpus, 0 },
+	{ "memory", 0, OPT_ARG | OPT_VM | OPT_EMPTY_OK, opt_memory, 0 },
+	{ "serial", 0, OPT_ARG | OPT_VM, opt_serial, 0 },
+	{ "hv", 0, OPT_ARG, opt_hv, 0 },
+	{ "hv-plugin", 0, OPT_ARG | OPT_ABSPATH, opt_string,
+	  CFG_FIELD(hv_plugin) },
+	{ "log-file", 0, OPT_ARG, opt_string, CFG_FIELD(log_file) },
+	{ NULL, 'v', OPT_MULTI, opt_verbose, 0 },
+	{ "version", 'V', 0, opt_version, 0 },
+	{ "help", 'h', 0, opt_help, 0 },
+};
+
+static const char cli_usage[] =
+	"Usage: nimbus [OPTIONS] --kernel PATH\n"
+	"\n"
+	"Run one virtual machine.  Options are written `--opt value` or\n"
+	"`--opt=value`; use the second form for a value starting with '-'.\n"
+	"\n"
+	"Payload:\n"
+	"  --kernel PATH          guest kernel: ELF vmlinux (PVH) or bzImage\n"
+	"  --initramfs PATH       initial RAM disk\n"
+	"  --cmdline STRING       kernel command line (default: empty)\n"
+	"\n"
+	"Resources:\n"
+	"  --cpus boot=N[,max=M]  vCPUs at boot and at most (default boot=1,\n"
+	"                         max=boot; 1 <= boot <= max <= 255)\n"
+	"  --memory size=SIZE     guest RAM; SIZE is bytes or a number with K,\n"
+	"                         M, G or T (x1024); 16M..1T, a multiple of 4K\n"
+	"                         (default 512M)\n"
+	"\n"
+	"Devices:\n"
+	"  --serial MODE          legacy UART: off, null (default), tty, pty,\n"
+	"                         file=PATH or socket=PATH\n"
+	"\n"
+	"Hypervisor:\n"
+	"  --hv NAME              auto (default: kvm, then mshv), kvm, mshv or\n"
+	"                         another plugin name; hv-NAME.so is searched\n"
+	"                         in $NIMBUS_PLUGIN_PATH, then the install dir\n"
+	"  --hv-plugin PATH       load this plugin file (absolute path)\n"
+	"\n"
+	"Logging and information:\n"
+	"  -v                     more log output; repeat for more (-vv)\n"
+	"  --log-file PATH        write the log to PATH instead of stderr\n"
+	"  -V, --version          print the version and exit\n"
+	"  -h, --help             print this help and exit\n";
+
+const char *cli_usage_text(void)
+{
+	return cli_usage;
+}
+
+/* ---- the argument loop ---------------------------------------------- */
+
+/* Does this argument look like an option rather than a value? */
+static bool is_option(const char *a)
+{
+	return a[0] == '-' && a[1] != '\0';
+}
+
+static int cli_run_opt(struct cli_state *st, const struct cli_opt *opt,
+		       bool *seen, const char *val)
+{
+	size_t idx = (size_t)(opt - cli_opts);
+
+	if (seen[idx] && !(opt->flags & OPT_MULTI)) {
+		if (opt->name)
+			return cli_err(st, "--%s: given more than once",
+				       opt->name);
+		return cli_err(st, "-%c: given more than once",
+			       opt->short_name);
+	}
+	seen[idx] = true;
+	if (opt->flags & OPT_VM)
+		st->vm_opts++;
+	if ((opt->flags & OPT_ARG) && val[0] == '\0' &&
+	    !(opt->flags & OPT_EMPTY_OK))
+		return cli_err(st, "--%s: empty value", opt->name);
+	return opt->fn(st, opt, val);
+}
+
+/* argv[*i] is "--name" or "--name=value"; may consume argv[*i + 1]. */
+static int cli_long(struct cli_state *st, int argc, char **argv, int *i,
+		    bool *seen)
+{
+	const char *name = argv[*i] + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct cli_opt *opt = NULL;
+	const char *val = NULL;
+	size_t k;
+
+	for (k = 0; k < ARRAY_SIZE(cli_opts); k++) {
+		if (cli_opts[k].name && strlen(cli_opts[k].name) == len &&
+		    !memcmp(cli_opts[k].name, name, len)) {
+			opt = &cli_opts[k];
+			break;
+		}
+	}
+	if (!opt)
+		return cli_err(st, "unknown option '--%.*s'", echo_len(len),
+			       name);
+	if (!(opt->flags & OPT_ARG)) {
+		if (eq)
+			return cli_err(st, "--%s: takes no value", opt->name);
+		return cli_run_opt(st, opt, seen, "");
+	}
+	if (eq)
+		val = eq + 1;
+	else if (*i + 1 < argc && argv[*i + 1] && !is_option(argv[*i + 1]))
+		val = argv[++*i];
+	else
+		return cli_err(st, "--%s: missing value", opt->name);
+	return cli_run_opt(st, opt, seen, val);
+}
+
+/* argv[i] is "-x" or a cluster of flags such as "-vv". */
+static int cli_short(struct cli_state *st, const char *arg, bool *seen)
+{
+	const char *c;
+	size_t k;
+	int ret;
+
+	for (c = arg + 1; *c; c++) {
+		const struct cli_opt *opt = NULL;
+
+		for (k = 0; k < ARRAY_SIZE(cli_opts); k++) {
+			if (cli_opts[k].short_name == *c) {
+				opt = &cli_opts[k];
+				break;
+			}
+		}
+		/* Short options are flags; none takes a value. */
+		if (!opt || (opt->flags & OPT_ARG)) {
+			if (c == arg + 1 && c[1] == '\0')
+				return cli_err(st, "unknown option '%s'", arg);
+			return cli_err(st, "unknown option '-%c' in '%.*s'", *c,
+				       echo_len(strlen(arg)), arg);
+		}
+		ret = cli_run_opt(st, opt, seen, "");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * The payload rule, kept in one place so that --api-socket can relax it:
+ * VM options always need a payload; with nothing but VMM options the VMM
+ * may start empty only when it can wait for vm.create on the API.
+ */
+static int cli_check_payload(struct cli_state *st)
+{
+	if (st->cfg->payload.kernel)
+		return 0;
+	if (st->vm_opts == 0 && st->wait_for_api)
+		return 0;
+	return cli_err(st, "--kernel is required");
+}
+
+static int cli_apply_defaults(struct cli_state *st)
+{
+	if (!st->cfg->hv) {
+		st->cfg->hv = strdup("auto");
+		if (!st->cfg->hv)
+			return cli_nomem(st);
+	}
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct vm_config *cfg, char *err,
+	      size_t errlen)
+{
+	bool seen[ARRAY_SIZE(cli_opts)] = { false };
+	struct cli_state st = {
+		.cfg = cfg,
+		.err = err,
+		.errlen = errlen,
+	};
+	bool end_of_opts = false;
+	int i, ret = 0;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!cfg)
+		return -EINVAL;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cpus.boot = 1;
+	cfg->cpus.max = 1;
+	cfg->memory.size = CLI_MEM_DEFAULT;
+	cfg->serial.mode = CONSOLE_NULL;
+	if (argc < 1 || !argv)
+		argc = 1;
+
+	for (i = 1; i < argc && argv[i]; i++) {
+		const char *a = argv[i];
+
+		if (end_of_opts || !is_option(a)) {
+			ret = cli_err(&st, "unexpected argument '%.*s'",
+				      echo_len(strlen(a)), a);
+		} else if (!strcmp(a, "--")) {
+			end_of_opts = true;
+			continue;
+		} else if (a[1] == '-') {
+			ret = cli_long(&st, argc, argv, &i, seen);
+		} else {
+			ret = cli_short(&st, a, seen);
+		}
+		if (ret)
+			goto out_free_cfg;
+	}
+
+	ret = cli_check_payload(&st);
+	if (ret)
+		goto out_free_cfg;
+	ret = cli_apply_defaults(&st);
+	if (ret)
+		goto out_free_cfg;
+	return CLI_OK;
+
+out_free_cfg:
+	vm_config_free(cfg);
+	return ret;
+}
+
+void vm_config_free(struct vm_config *cfg)
+{
+	size_t i;
+
+	if (!cfg)
+		return;
+	char **owned[] = {
+		&cfg->payload.kernel,
+		&cfg->payload.initramfs,
+		&cfg->payload.cmdline,
+		&cfg->serial.path,
+		&cfg->hv,
+		&cfg->hv_plugin,
+		&cfg->log_file,
+	};
+
+	for (i = 0; i < ARRAY_SIZE(owned); i++) {
+		free(*owned[i]);
+		*owned[i] = NULL;
+	}
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * config.h - the typed VM configuration built from the command line (and
+ * later from the REST API's VmConfig JSON).  Devices and the VMM core see
+ * only these structs, never CLI strings or JSON.
+ *
+ * Strings are owned by the config (heap copies) and freed by
+ * vm_config_free() (vmm/cli.h).
+ */
+#ifndef NIMBUS_VMM_CONFIG_H
+#define NIMBUS_VMM_CONFIG_H
+
+#include <stdint.h>
+
+enum console_mode {
+	CONSOLE_OFF = 0,
+	CONSOLE_NULL,
+	CONSOLE_TTY,
+	CONSOLE_FILE,
+	CONSOLE_PTY,
+	CONSOLE_SOCKET,
+};
+
+struct console_config {
+	int mode;   /* enum console_mode */
+	char *path; /* CONSOLE_FILE / CONSOLE_SOCKET */
+};
+
+struct payload_config {
+	char *kernel;    /* required to boot */
+	char *initramfs; /* NULL = none */
+	char *cmdline;   /* NULL = empty */
+};
+
+struct cpus_config {
+	uint32_t boot; /* default 1 */
+	uint32_t max;  /* default = boot */
+};
+
+struct memory_config {
+	uint64_t size; /* bytes, default 512 MiB */
+};
+
+struct vm_config {
+	struct payload_config payload;
+	struct cpus_config cpus;
+	struct memory_config memory;
+	struct console_config serial;  /* default CONSOLE_NULL, as CH */
+	char *hv;                      /* "auto" (default), "kvm", "mshv" */
+	char *hv_plugin;               /* --hv-plugin PATH or NULL */
+	int verbosity;                 /* number of -v */
+	char *log_file;                /* --log-file or NULL */
+};
+
+#endif /* NIMBUS_VMM_CONFIG_H */

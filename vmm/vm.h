@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * vm.h - the VM object: hypervisor handles, guest RAM, buses, interrupt
+ * routes, vCPUs and the platform, plus its run/stop life cycle.
+ *
+ * Life cycle (main thread): vm_create() builds everything up to and
+ * including the payload; vm_start() spawns one thread per vCPU; the main
+ * loop runs until the VM stops (vm->stop_reason set, stop eventfd
+ * signalled); vm_join() waits for the vCPU threads; vm_destroy() frees
+ * everything.  A reboot is a destroy followed by a fresh create.
+ */
+#ifndef NIMBUS_VMM_VM_H
+#define NIMBUS_VMM_VM_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "devices/bus.h"
+#include "devices/irq.h"
+#include "hv/hv.h"
+#include "vmm/config.h"
+#include "vmm/event.h"
+#include "vmm/guest_mem.h"
+
+struct vcpu;
+
+enum vm_stop_reason {
+	VM_RUNNING = 0,
+	VM_STOP_POWEROFF,  /* guest powered off: exit status 0 */
+	VM_STOP_RESET,     /* guest asked for reboot: recreate the VM */
+	VM_STOP_SIGNAL,    /* SIGTERM/SIGINT: clean shutdown */
+	VM_STOP_ERROR,     /* VMM or hypervisor error: non-zero exit */
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	const struct hv_ops *ops;
+	struct hv *hv;
+	struct hv_vm *hvm;
+	struct hv_caps caps;
+	struct guest_mem mem;
+	struct bus pio, mmio;
+	struct event_loop *loop;
+
+	/* MSI routing table kept by the core, pushed whole to the hv. */
+	pthread_mutex_t route_lock;
+	struct hv_route *routes;
+	uint32_t nr_routes, cap_routes;
+	struct msi_router router;
+	int *irq_efds;          /* eventfds bound with irqfd, closed at end */
+	unsigned int nr_irq_efds;
+
+	struct arch_host ah;
+	struct arch_vm *arch;
+
+	struct vcpu *vcpus;
+	uint32_t nr_vcpus;
+
+	pthread_mutex_t lock;   /* stop_reason, started count */
+	pthread_cond_t cond;
+	int stop_reason;        /* enum vm_stop_reason; first one wins */
+	uint32_t started;       /* vCPUs that finished their setup */
+	int setup_err;          /* first vCPU setup error */
+	int go;                 /* all set up: vCPUs may enter the guest */
+	int kick_signo;         /* signal the plugin uses for vcpu_kick */
+	int stop_efd;           /* signalled when stop_reason is set */
+
+	/* Console plumbing set by main before vm_create. */
+	void (*console_tx)(void *opaque, const uint8_t *buf, size_t len);
+	void (*console_rx_space)(void *opaque);
+	void *console_opaque;
+};
+
+/*
+ * Build a VM from cfg: hv VM, RAM, buses, platform, payload.  `ops`/`hv`
+ * come from the loaded plugin; the cfg and loop must outlive the VM.
+ * On failure a one-line reason is in err and everything is undone.
+ * Main thread.
+ */
+int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
+	      struct hv *hv, struct event_loop *loop, struct vm *vm,
+	      char *err, size_t errlen);
+
+/* Spawn the vCPU threads and wait until each created and set up its
+ * vCPU.  -errno (the VM is then stopping; still call vm_join). */
+int vm_start(struct vm *vm);
+
+/* Record why the VM stops (first caller wins), kick every vCPU and wake
+ * the main loop.  Any thread. */
+void vm_request_stop(struct vm *vm, int reason);
+
+/* Wait for every vCPU thread to end.  Main thread. */
+void vm_join(struct vm *vm);
+
+/* Free everything.  Main thread, after vm_join (or a failed create). */
+void vm_destroy(struct vm *vm);
+
+/* Kick every vCPU that exists.  Any thread. */
+void vm_kick_all(struct vm *vm);
+
+#endif /* NIMBUS_VMM_VM_H */
