@@ -69,8 +69,8 @@ int arch_ram_layout(uint64_t mem_size, struct arch_ram_region *r,
  * tables.  `h` must outlive the arch_vm.  On failure a one-line reason is
  * in err.  Main thread.
  */
-int arch_vm_create(const struct arch_host *h, struct arch_vm **out,
-		   char *err, size_t errlen);
+int arch_vm_create(const struct arch_host *h, struct arch_vm **out, char *err,
+		   size_t errlen);
 
 /* Per-vCPU setup after vcpu_create, on the vCPU thread: boot register
  * state for the boot vCPU; secondary vCPUs as the arch requires. */
@@ -84,8 +84,7 @@ int arch_vm_finalize(struct arch_vm *a);
  * debug ...).  vCPU thread.  Returns 0 to keep running, or a negative
  * errno to stop the VM with an error (after logging why).
  */
-int arch_handle_exit(struct arch_vm *a, uint32_t vcpu_id,
-		     struct hv_exit *exit);
+int arch_handle_exit(struct arch_vm *a, uint32_t vcpu_id, struct hv_exit *exit);
 
 /* Push console input into the guest-visible console device; returns the
  * number of bytes taken.  Main thread. */

@@ -86,15 +86,16 @@ int main(int argc, char **argv)
 	*p++ = 0xf4;
 	mr.memory_size = 0x10000;
 	mr.userspace_addr = (uint64_t)(uintptr_t)mem;
-	vcpu = ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) ? -1 :
-	       ioctl(vm, KVM_CREATE_VCPU, 0);
+	vcpu = ioctl(vm, KVM_SET_USER_MEMORY_REGION, &mr) ?
+		       -1 :
+		       ioctl(vm, KVM_CREATE_VCPU, 0);
 	sz = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vcpu < 0 || sz <= 0) {
 		perror("vcpu");
 		return 1;
 	}
-	run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vcpu, 0);
+	run = mmap(NULL, (size_t)sz, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu,
+		   0);
 	ioctl(vcpu, KVM_GET_SREGS, &sregs);
 	flat(&sregs.cs, 1);
 	flat(&sregs.ds, 0);

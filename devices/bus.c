@@ -103,25 +103,28 @@ int bus_unregister(struct bus *b, uint64_t base)
 	return ret;
 }
 
-/* Split an access into impl_len pieces, little-endian order. */
-static int split_access(const struct bus_range *r, uint64_t off,
-			uint8_t *data, uint32_t len, int write)
+/* One device call; a missing callback ignores writes and reads zero. */
+static int call(const struct bus_range *r, uint64_t off, uint8_t *data,
+		uint32_t len, int write)
+{
+	if (write)
+		return r->ops->write ?
+			       r->ops->write(r->opaque, off, data, len) :
+			       0;
+	return r->ops->read ? r->ops->read(r->opaque, off, data, len) : 0;
+}
+
+/* Split an access into impl_len pieces, little-endian order; stop at the
+ * first piece that fails. */
+static int split_access(const struct bus_range *r, uint64_t off, uint8_t *data,
+			uint32_t len, int write)
 {
 	uint32_t step = r->ops->impl_len, done;
 	int ret = 0;
 
-	for (done = 0; done < len; done += step) {
-		uint32_t n = len - done < step ? len - done : step;
-
-		if (write)
-			ret = r->ops->write(r->opaque, off + done, data + done,
-					    n);
-		else
-			ret = r->ops->read(r->opaque, off + done, data + done,
-					   n);
-		if (ret)
-			break;
-	}
+	for (done = 0; done < len && !ret; done += step)
+		ret = call(r, off + done, data + done,
+			   len - done < step ? len - done : step, write);
 	return ret;
 }
 
@@ -163,18 +166,17 @@ int bus_access(struct bus *b, uint64_t addr, void *data, uint32_t len,
 	}
 	if (r->ops->impl_len && len > r->ops->impl_len)
 		ret = split_access(r, off, data, len, write);
-	else if (write)
-		ret = r->ops->write ? r->ops->write(r->opaque, off, data, len)
-				    : 0;
 	else
-		ret = r->ops->read ? r->ops->read(r->opaque, off, data, len)
-				   : 0;
+		ret = call(r, off, data, len, write);
 	if (ret)
 		log_ratelimited((struct log_rl *)b->rl, LOG_WARN,
 				"%s: %s %s at %#llx len %u failed: %s", b->name,
 				r->name, write ? "write" : "read",
 				(unsigned long long)addr, len, strerror(-ret));
 	pthread_rwlock_unlock(&b->lock);
+	/* A failed read answers all-ones, whatever the device wrote. */
+	if (ret && !write)
+		memset(data, 0xff, len);
 	return ret;
 
 unclaimed:

@@ -24,7 +24,7 @@ struct io_ops {
 	int (*write)(void *opaque, uint64_t off, const void *data,
 		     uint32_t len);
 	uint8_t min_len, max_len; /* guest-visible sizes allowed; 0 = any */
-	uint8_t impl_len;         /* if set, the bus splits accesses into
+	uint8_t impl_len; /* if set, the bus splits accesses into
 				   * impl_len-sized pieces (little endian) */
 };
 
@@ -36,12 +36,12 @@ struct bus_range {
 };
 
 struct bus {
-	const char *name;        /* "pio", "mmio" */
+	const char *name; /* "pio", "mmio" */
 	pthread_rwlock_t lock;
 	struct bus_range *r;
 	unsigned int nr, cap;
-	uint64_t unclaimed;      /* count of unclaimed accesses */
-	void *rl;                /* rate limiter for bad accesses */
+	uint64_t unclaimed; /* count of unclaimed accesses */
+	void *rl; /* rate limiter for bad accesses */
 };
 
 /* Set up an empty bus.  -ENOMEM. */

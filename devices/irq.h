@@ -21,11 +21,11 @@
 typedef void irq_set_fn(void *opaque, uint32_t pin, int level);
 
 struct irq_line {
-	int efd;            /* >= 0: eventfd; else use cb */
+	int efd; /* >= 0: eventfd; else use cb */
 	irq_set_fn *cb;
 	void *opaque;
 	uint32_t pin;
-	int level;          /* last level set */
+	int level; /* last level set */
 };
 
 /* Initialise a line backed by a callback / by an eventfd (not owned). */

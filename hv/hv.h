@@ -56,7 +56,7 @@ enum hv_log_level {
  */
 struct hv_host {
 	uint16_t abi_major, abi_minor; /* the host's HV_ABI_* */
-	uint32_t size;                 /* sizeof(struct hv_host) of the host */
+	uint32_t size; /* sizeof(struct hv_host) of the host */
 	/* Signal number the host reserved for vcpu_kick (handler installed,
 	 * no SA_RESTART).  Plugins send it with pthread_kill(). */
 	int kick_signo;
@@ -92,10 +92,10 @@ struct hv_host {
 #define HV_CAP_IRQ_LINE (1ull << 8)
 
 struct hv_caps {
-	uint64_t flags;     /* HV_CAP_* */
+	uint64_t flags; /* HV_CAP_* */
 	uint32_t max_vcpus; /* hard limit for one VM */
-	uint32_t max_gsi;   /* routes: gsi < max_gsi */
-	uint32_t ipa_bits;  /* guest physical address bits */
+	uint32_t max_gsi; /* routes: gsi < max_gsi */
+	uint32_t ipa_bits; /* guest physical address bits */
 	uint32_t reserved;
 };
 
@@ -106,11 +106,11 @@ enum hv_arch {
 };
 
 struct hv_vm_config {
-	uint32_t size;      /* sizeof(struct hv_vm_config) of the caller */
-	uint32_t arch;      /* enum hv_arch; must match the plugin's build */
-	uint32_t nr_vcpus;  /* vCPUs the VM will get (topology, MADT) */
-	uint32_t ipa_bits;  /* 0 = backend default */
-	uint64_t mem_size;  /* total guest RAM, informative */
+	uint32_t size; /* sizeof(struct hv_vm_config) of the caller */
+	uint32_t arch; /* enum hv_arch; must match the plugin's build */
+	uint32_t nr_vcpus; /* vCPUs the VM will get (topology, MADT) */
+	uint32_t ipa_bits; /* 0 = backend default */
+	uint64_t mem_size; /* total guest RAM, informative */
 };
 
 /* map_memory flags. */
@@ -135,8 +135,8 @@ enum hv_irqchip_model {
 
 struct hv_irqchip_config {
 	uint32_t size;
-	uint32_t model;     /* enum hv_irqchip_model */
-	uint32_t nr_pins;   /* x86 split: IOAPIC pins (24); GIC: nr IRQs */
+	uint32_t model; /* enum hv_irqchip_model */
+	uint32_t nr_pins; /* x86 split: IOAPIC pins (24); GIC: nr IRQs */
 	uint32_t reserved;
 	uint64_t dist_base, redist_base, redist_size, its_base;
 };
@@ -148,8 +148,8 @@ enum hv_io_space {
 };
 
 struct hv_ioeventfd {
-	uint32_t space;     /* enum hv_io_space */
-	uint32_t len;       /* 0 (any), 1, 2, 4, 8 */
+	uint32_t space; /* enum hv_io_space */
+	uint32_t len; /* 0 (any), 1, 2, 4, 8 */
 	uint64_t addr;
 	uint64_t datamatch;
 	int32_t fd;
@@ -165,7 +165,7 @@ enum hv_route_type {
 
 struct hv_route {
 	uint32_t gsi;
-	uint32_t type;      /* enum hv_route_type */
+	uint32_t type; /* enum hv_route_type */
 	union {
 		struct {
 			uint64_t addr;
@@ -182,14 +182,14 @@ struct hv_route {
 /* vCPU configuration (arch-specific fields are ignored elsewhere). */
 struct hv_vcpu_config {
 	uint32_t size;
-	uint32_t nr_vcpus;        /* total vCPUs of the VM (topology) */
+	uint32_t nr_vcpus; /* total vCPUs of the VM (topology) */
 	/* x86_64 */
-	uint32_t apic_id;         /* initial APIC id (normally the vCPU id) */
-	uint32_t threads_per_core;/* 0 = 1 */
-	uint32_t cores_per_die;   /* 0 = nr_vcpus */
+	uint32_t apic_id; /* initial APIC id (normally the vCPU id) */
+	uint32_t threads_per_core; /* 0 = 1 */
+	uint32_t cores_per_die; /* 0 = nr_vcpus */
 	uint32_t reserved0;
 	/* aarch64 */
-	uint64_t features;        /* HV_A64_FEAT_* (see hv_aarch64.h) */
+	uint64_t features; /* HV_A64_FEAT_* (see hv_aarch64.h) */
 	uint64_t mpidr;
 };
 
@@ -197,20 +197,20 @@ struct hv_vcpu_config {
 /* Exits                                                                   */
 
 enum hv_exit_reason {
-	HV_EXIT_NONE = 0,     /* handled inside the backend; just run again */
-	HV_EXIT_MMIO,         /* u.mmio: complete reads before the next run */
-	HV_EXIT_PIO,          /* u.pio */
-	HV_EXIT_HLT,          /* guest halted with interrupts off for good */
-	HV_EXIT_INTR,         /* vcpu_kick or a signal interrupted the run */
-	HV_EXIT_SHUTDOWN,     /* guest asked to power off (or triple fault) */
-	HV_EXIT_RESET,        /* guest asked for a reset */
-	HV_EXIT_HYPERCALL,    /* u.hcall: PSCI/SMCCC, vmcall; fill ret[] */
-	HV_EXIT_MSR,          /* u.msr: fill value for reads */
+	HV_EXIT_NONE = 0, /* handled inside the backend; just run again */
+	HV_EXIT_MMIO, /* u.mmio: complete reads before the next run */
+	HV_EXIT_PIO, /* u.pio */
+	HV_EXIT_HLT, /* guest halted with interrupts off for good */
+	HV_EXIT_INTR, /* vcpu_kick or a signal interrupted the run */
+	HV_EXIT_SHUTDOWN, /* guest asked to power off (or triple fault) */
+	HV_EXIT_RESET, /* guest asked for a reset */
+	HV_EXIT_HYPERCALL, /* u.hcall: PSCI/SMCCC, vmcall; fill ret[] */
+	HV_EXIT_MSR, /* u.msr: fill value for reads */
 	HV_EXIT_DEBUG,
-	HV_EXIT_FAIL_ENTRY,   /* u.fail */
-	HV_EXIT_INTERNAL,     /* u.fail: backend-internal error */
-	HV_EXIT_UNKNOWN,      /* u.unknown.raw: backend-native code */
-	HV_EXIT_EOI,          /* u.eoi: x86 split irqchip level EOI */
+	HV_EXIT_FAIL_ENTRY, /* u.fail */
+	HV_EXIT_INTERNAL, /* u.fail: backend-internal error */
+	HV_EXIT_UNKNOWN, /* u.unknown.raw: backend-native code */
+	HV_EXIT_EOI, /* u.eoi: x86 split irqchip level EOI */
 	HV_EXIT_REASON_MAX
 };
 
@@ -219,21 +219,21 @@ enum hv_exit_reason {
 
 struct hv_exit {
 	uint32_t reason; /* enum hv_exit_reason */
-	uint32_t flags;  /* HV_EXIT_F_* */
-	uint64_t pc;     /* guest PC if cheap for the backend, else 0 */
+	uint32_t flags; /* HV_EXIT_F_* */
+	uint64_t pc; /* guest PC if cheap for the backend, else 0 */
 	union {
 		struct {
 			uint64_t gpa;
-			uint32_t len;   /* 1..8 */
+			uint32_t len; /* 1..8 */
 			uint8_t write;
 			uint8_t data[8];
 		} mmio;
 		struct {
 			uint16_t port;
-			uint8_t size;   /* 1, 2 or 4 bytes per element */
+			uint8_t size; /* 1, 2 or 4 bytes per element */
 			uint8_t write;
 			uint32_t count; /* elements (rep string I/O) */
-			uint8_t *data;  /* size*count bytes, owned by the
+			uint8_t *data; /* size*count bytes, owned by the
 					 * backend until the next vcpu_run */
 		} pio;
 		struct {
@@ -264,7 +264,7 @@ struct hv_exit {
 /* The ops table                                                           */
 
 struct hv_ops {
-	uint32_t size;     /* sizeof(struct hv_ops) as the plugin saw it */
+	uint32_t size; /* sizeof(struct hv_ops) as the plugin saw it */
 	uint32_t reserved;
 
 	/* --- system --- */

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 enum hv_x86_regs_set {
-	HV_REGS_CORE = 1,    /* struct hv_x86_regs */
+	HV_REGS_CORE = 1, /* struct hv_x86_regs */
 	HV_REGS_SPECIAL = 2, /* struct hv_x86_sregs */
 };
 
@@ -26,7 +26,7 @@ struct hv_x86_segment {
 	uint64_t base;
 	uint32_t limit;
 	uint16_t selector;
-	uint8_t type;    /* 4-bit descriptor type */
+	uint8_t type; /* 4-bit descriptor type */
 	uint8_t present, dpl, db, s, l, g, avl;
 	uint8_t unusable;
 	uint8_t pad;

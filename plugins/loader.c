@@ -44,22 +44,29 @@ static void msg_init(struct msg *m, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-__attribute__((format(printf, 2, 3))) static void msg_add(struct msg *m,
-							  const char *fmt, ...)
+__attribute__((format(printf, 2, 0))) static void
+msg_vadd(struct msg *m, const char *fmt, va_list ap)
 {
-	va_list ap;
 	int n;
 
 	if (m->pos + 1 >= m->len)
 		return;
-	va_start(ap, fmt);
 	n = vsnprintf(m->buf + m->pos, m->len - m->pos, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return;
 	m->pos += (size_t)n;
 	if (m->pos >= m->len)
 		m->pos = m->len - 1;
+}
+
+__attribute__((format(printf, 2, 3))) static void msg_add(struct msg *m,
+							  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_vadd(m, fmt, ap);
+	va_end(ap);
 }
 
 /* Keep the message on one line whatever dlerror() or strerror() said. */
@@ -78,19 +85,12 @@ plugin_err(char *err, size_t errlen, const char *what, const char *fmt, ...)
 {
 	struct msg m;
 	va_list ap;
-	int n;
 
 	msg_init(&m, err, errlen);
 	msg_add(&m, "nimbus: plugin %s: ", what);
-	if (m.pos + 1 < m.len) {
-		va_start(ap, fmt);
-		n = vsnprintf(m.buf + m.pos, m.len - m.pos, fmt, ap);
-		va_end(ap);
-		if (n > 0)
-			m.pos += (size_t)n;
-		if (m.pos >= m.len)
-			m.pos = m.len - 1;
-	}
+	va_start(ap, fmt);
+	msg_vadd(&m, fmt, ap);
+	va_end(ap);
 	msg_one_line(&m);
 }
 

@@ -21,14 +21,14 @@ enum plugin_kind {
 };
 
 struct plugin_desc {
-	uint32_t magic;       /* PLUGIN_MAGIC */
-	uint32_t kind;        /* enum plugin_kind */
-	uint16_t abi_major;   /* must equal the host's (HV_ABI_MAJOR) */
-	uint16_t abi_minor;   /* may be older; ops->size says what exists */
-	uint32_t desc_size;   /* sizeof(struct plugin_desc) at build time */
-	const char *name;     /* "kvm"; must match the file name hv-kvm.so */
+	uint32_t magic; /* PLUGIN_MAGIC */
+	uint32_t kind; /* enum plugin_kind */
+	uint16_t abi_major; /* must equal the host's (HV_ABI_MAJOR) */
+	uint16_t abi_minor; /* may be older; ops->size says what exists */
+	uint32_t desc_size; /* sizeof(struct plugin_desc) at build time */
+	const char *name; /* "kvm"; must match the file name hv-kvm.so */
 	const char *build_id; /* free text, logged, never compared */
-	const void *ops;      /* kind-specific: const struct hv_ops * */
+	const void *ops; /* kind-specific: const struct hv_ops * */
 };
 
 /* Mark the descriptor as the one exported symbol of a plugin. */

@@ -38,6 +38,7 @@ run_cmocka() { # suite binary [args]
 	local suite=$1 bin=$2 log np nf ns line
 	shift 2
 	log="$LOGDIR/$suite.log"
+	mkdir -p "$(dirname "$log")"
 	timeout 300 "$bin" "$@" >"$log" 2>&1
 	local rc=$?
 	cat "$log"
@@ -46,7 +47,7 @@ run_cmocka() { # suite binary [args]
 	ns=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s).*/\1/p' "$log" | tail -n1)
 	while read -r line; do
 		[ -n "$line" ] && record SKIP "$suite/$line" "see $log"
-	done < <(sed -n 's/^\[  SKIPPED \] \([a-zA-Z0-9_]*\)$/\1/p' "$log")
+	done < <(sed -n 's/^\[  SKIPPED \] \([a-zA-Z0-9_]*\)$/\1/p' "$log" | sort -u)
 	pass=$((pass + ${np:-0}))
 	fail=$((fail + ${nf:-0}))
 	if [ -z "$np$nf" ] || { [ $rc -ne 0 ] && [ "${nf:-0}" = 0 ]; }; then

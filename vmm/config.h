@@ -22,19 +22,19 @@ enum console_mode {
 };
 
 struct console_config {
-	int mode;   /* enum console_mode */
+	int mode; /* enum console_mode */
 	char *path; /* CONSOLE_FILE / CONSOLE_SOCKET */
 };
 
 struct payload_config {
-	char *kernel;    /* required to boot */
+	char *kernel; /* required to boot */
 	char *initramfs; /* NULL = none */
-	char *cmdline;   /* NULL = empty */
+	char *cmdline; /* NULL = empty */
 };
 
 struct cpus_config {
 	uint32_t boot; /* default 1 */
-	uint32_t max;  /* default = boot */
+	uint32_t max; /* default = boot */
 };
 
 struct memory_config {
@@ -45,11 +45,11 @@ struct vm_config {
 	struct payload_config payload;
 	struct cpus_config cpus;
 	struct memory_config memory;
-	struct console_config serial;  /* default CONSOLE_NULL, as CH */
-	char *hv;                      /* "auto" (default), "kvm", "mshv" */
-	char *hv_plugin;               /* --hv-plugin PATH or NULL */
-	int verbosity;                 /* number of -v */
-	char *log_file;                /* --log-file or NULL */
+	struct console_config serial; /* default CONSOLE_NULL, as CH */
+	char *hv; /* "auto" (default), "kvm", "mshv" */
+	char *hv_plugin; /* --hv-plugin PATH or NULL */
+	int verbosity; /* number of -v */
+	char *log_file; /* --log-file or NULL */
 };
 
 #endif /* NIMBUS_VMM_CONFIG_H */

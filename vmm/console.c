@@ -23,12 +23,12 @@
 struct console {
 	int mode;
 	struct event_loop *loop;
-	int in_fd;       /* read side, -1 if none */
-	int out_fd;      /* write side, -1 discards */
-	int listen_fd;   /* socket mode */
-	int space_efd;   /* sink has room again */
-	int in_watched;  /* in_fd registered with the loop */
-	int tty_raw;     /* restore `saved` on close */
+	int in_fd; /* read side, -1 if none */
+	int out_fd; /* write side, -1 discards */
+	int listen_fd; /* socket mode */
+	int space_efd; /* sink has room again */
+	int in_watched; /* in_fd registered with the loop */
+	int tty_raw; /* restore `saved` on close */
 	struct termios saved;
 	char *sock_path;
 	pthread_mutex_t out_lock;
@@ -187,7 +187,8 @@ static int open_socket(struct console *c, const char *path, char *err,
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "--serial socket=%s: path too long", path);
+		snprintf(err, errlen, "--serial socket=%s: path too long",
+			 path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, path);

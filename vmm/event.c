@@ -20,7 +20,7 @@
 #include "vmm/log.h"
 
 struct handler {
-	int fd;           /* -1: free slot */
+	int fd; /* -1: free slot */
 	uint32_t gen;
 	event_fn *cb;
 	void *opaque;
@@ -85,7 +85,8 @@ void event_loop_free(struct event_loop *l)
 
 static uint32_t to_epoll(uint32_t events)
 {
-	return (events & EV_IN ? EPOLLIN : 0) | (events & EV_OUT ? EPOLLOUT : 0);
+	return (events & EV_IN ? EPOLLIN : 0) |
+	       (events & EV_OUT ? EPOLLOUT : 0);
 }
 
 static int find(const struct event_loop *l, int fd)

@@ -34,8 +34,8 @@ static int check_new(const struct guest_mem *m, uint64_t gpa, uint64_t size)
 	return 0;
 }
 
-static void insert(struct guest_mem *m, uint64_t gpa, uint64_t size,
-		   void *hva, int owned)
+static void insert(struct guest_mem *m, uint64_t gpa, uint64_t size, void *hva,
+		   int owned)
 {
 	struct guest_region *r = &m->r[m->nr++];
 
@@ -122,8 +122,8 @@ int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *buf,
 	return 0;
 }
 
-int guest_mem_write(const struct guest_mem *m, uint64_t gpa,
-		    const void *buf, uint64_t len)
+int guest_mem_write(const struct guest_mem *m, uint64_t gpa, const void *buf,
+		    uint64_t len)
 {
 	void *p;
 

@@ -59,7 +59,7 @@ void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
 /* Copy to/from guest RAM; -EFAULT if the range is not RAM. */
 int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *buf,
 		   uint64_t len);
-int guest_mem_write(const struct guest_mem *m, uint64_t gpa,
-		    const void *buf, uint64_t len);
+int guest_mem_write(const struct guest_mem *m, uint64_t gpa, const void *buf,
+		    uint64_t len);
 
 #endif /* NIMBUS_VMM_GUEST_MEM_H */

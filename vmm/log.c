@@ -53,8 +53,7 @@ uint64_t log_uptime_ns(void)
 	return now_ns() - log_cfg.start_ns;
 }
 
-static const char *const level_names[] = { "error", "warn", "info",
-					   "debug" };
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void log_vmsg(int level, const char *mod, const char *fmt, va_list ap)
 {
@@ -101,8 +100,8 @@ void log_msg(int level, const char *mod, const char *fmt, ...)
 	va_end(ap);
 }
 
-void log_rl_msg(struct log_rl *rl, int level, const char *mod,
-		const char *fmt, ...)
+void log_rl_msg(struct log_rl *rl, int level, const char *mod, const char *fmt,
+		...)
 {
 	uint64_t t = now_ns();
 	va_list ap;

@@ -58,8 +58,8 @@ struct log_rl {
 #define LOG_RL_INTERVAL_MS 5000
 #define LOG_RL_BURST 10
 
-void log_rl_msg(struct log_rl *rl, int level, const char *mod,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void log_rl_msg(struct log_rl *rl, int level, const char *mod, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 
 #define log_ratelimited(rl, level, ...) \
 	log_rl_msg((rl), (level), LOG_MOD, __VA_ARGS__)

@@ -190,7 +190,8 @@ static int run(struct nimbus *n)
 	ret = plugin_select(n->cfg.hv, n->cfg.hv_plugin, NIMBUS_PLUGINDIR,
 			    &host, &n->plugin, err, sizeof(err));
 	if (ret) {
-		fprintf(stderr, "nimbus: %s\n", err);
+		/* The loader's messages carry the "nimbus: " prefix. */
+		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	log_info("hypervisor plugin %s (%s)", n->plugin.desc->name,
@@ -231,7 +232,8 @@ out_plugin:
 	if (ret)
 		return 1;
 	if (reason == VM_STOP_ERROR) {
-		fprintf(stderr, "nimbus: the VM stopped on an error (see the log above)\n");
+		fprintf(stderr,
+			"nimbus: the VM stopped on an error (see the log above)\n");
 		return 1;
 	}
 	return 0;

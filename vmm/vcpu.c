@@ -100,8 +100,8 @@ int vcpu_handle_exit(struct vm *vm, struct vcpu *v, struct hv_exit *exit)
 	case HV_EXIT_FAIL_ENTRY:
 	case HV_EXIT_INTERNAL:
 		log_err("vCPU %u: %s (hardware reason %#llx, suberror %u) at pc %#llx",
-			v->id, hv_exit_reason_str(exit->reason, name,
-						  sizeof(name)),
+			v->id,
+			hv_exit_reason_str(exit->reason, name, sizeof(name)),
 			(unsigned long long)exit->u.fail.hw_reason,
 			exit->u.fail.suberror, (unsigned long long)exit->pc);
 		vm_request_stop(vm, VM_STOP_ERROR);

@@ -24,12 +24,12 @@ struct vcpu {
 	pthread_t thread;
 	int thread_started;
 	struct hv_vcpu *hv_vcpu; /* set once created (atomic publish) */
-	uint64_t exits;          /* number of exits handled */
+	uint64_t exits; /* number of exits handled */
 };
 
 enum vcpu_action {
 	VCPU_CONTINUE = 0, /* run again */
-	VCPU_STOP = 1,     /* the VM is stopping (reason already set) */
+	VCPU_STOP = 1, /* the VM is stopping (reason already set) */
 };
 
 /*

@@ -27,8 +27,7 @@ static int routes_push(struct vm *vm)
 	return ret;
 }
 
-static int route_set(void *opaque, uint32_t gsi, uint64_t addr,
-		     uint32_t data)
+static int route_set(void *opaque, uint32_t gsi, uint64_t addr, uint32_t data)
 {
 	struct vm *vm = opaque;
 	struct hv_route *r = NULL;
@@ -160,7 +159,8 @@ static int setup_memory(struct vm *vm, char *err, size_t errlen)
 	for (i = 0; i < nr; i++) {
 		ret = guest_mem_add(&vm->mem, r[i].gpa, r[i].size, &hva);
 		if (ret) {
-			snprintf(err, errlen, "cannot allocate %llu MiB of guest memory: %s",
+			snprintf(err, errlen,
+				 "cannot allocate %llu MiB of guest memory: %s",
 				 (unsigned long long)(r[i].size >> 20),
 				 strerror(-ret));
 			return ret;
@@ -169,7 +169,8 @@ static int setup_memory(struct vm *vm, char *err, size_t errlen)
 					  HV_MEM_READ | HV_MEM_WRITE |
 						  HV_MEM_EXEC);
 		if (ret) {
-			snprintf(err, errlen, "hypervisor refused guest memory at %#llx: %s",
+			snprintf(err, errlen,
+				 "hypervisor refused guest memory at %#llx: %s",
 				 (unsigned long long)r[i].gpa, strerror(-ret));
 			return ret;
 		}
@@ -178,8 +179,8 @@ static int setup_memory(struct vm *vm, char *err, size_t errlen)
 }
 
 int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
-	      struct hv *hv, struct event_loop *loop, struct vm *vm,
-	      char *err, size_t errlen)
+	      struct hv *hv, struct event_loop *loop, struct vm *vm, char *err,
+	      size_t errlen)
 {
 	/* Keep the console hooks main set before calling us. */
 	void (*ctx)(void *, const uint8_t *, size_t) = vm->console_tx;
@@ -221,10 +222,11 @@ int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 		goto fail;
 	}
 	vm->nr_vcpus = cfg->cpus.boot;
-	if (!vm->nr_vcpus || (vm->caps.max_vcpus &&
-			      vm->nr_vcpus > vm->caps.max_vcpus)) {
+	if (!vm->nr_vcpus ||
+	    (vm->caps.max_vcpus && vm->nr_vcpus > vm->caps.max_vcpus)) {
 		ret = -EINVAL;
-		snprintf(err, errlen, "--cpus boot=%u: the hypervisor allows 1 to %u",
+		snprintf(err, errlen,
+			 "--cpus boot=%u: the hypervisor allows 1 to %u",
 			 vm->nr_vcpus, vm->caps.max_vcpus);
 		goto fail;
 	}
@@ -290,7 +292,7 @@ fail:
 	return ret;
 }
 
-int vm_start(struct vm *vm)
+int vm_prepare(struct vm *vm)
 {
 	uint32_t i;
 	int ret = 0;
@@ -317,12 +319,25 @@ int vm_start(struct vm *vm)
 			log_err("cannot finalize the platform: %s",
 				strerror(-ret));
 	}
-	pthread_mutex_lock(&vm->lock);
-	vm->go = !ret;
-	pthread_cond_broadcast(&vm->cond);
-	pthread_mutex_unlock(&vm->lock);
 	if (ret)
 		vm_request_stop(vm, VM_STOP_ERROR);
+	return ret;
+}
+
+void vm_go(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->go = 1;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+int vm_start(struct vm *vm)
+{
+	int ret = vm_prepare(vm);
+
+	if (!ret)
+		vm_go(vm);
 	return ret;
 }
 

@@ -27,10 +27,10 @@ struct vcpu;
 
 enum vm_stop_reason {
 	VM_RUNNING = 0,
-	VM_STOP_POWEROFF,  /* guest powered off: exit status 0 */
-	VM_STOP_RESET,     /* guest asked for reboot: recreate the VM */
-	VM_STOP_SIGNAL,    /* SIGTERM/SIGINT: clean shutdown */
-	VM_STOP_ERROR,     /* VMM or hypervisor error: non-zero exit */
+	VM_STOP_POWEROFF, /* guest powered off: exit status 0 */
+	VM_STOP_RESET, /* guest asked for reboot: recreate the VM */
+	VM_STOP_SIGNAL, /* SIGTERM/SIGINT: clean shutdown */
+	VM_STOP_ERROR, /* VMM or hypervisor error: non-zero exit */
 };
 
 struct vm {
@@ -48,7 +48,7 @@ struct vm {
 	struct hv_route *routes;
 	uint32_t nr_routes, cap_routes;
 	struct msi_router router;
-	int *irq_efds;          /* eventfds bound with irqfd, closed at end */
+	int *irq_efds; /* eventfds bound with irqfd, closed at end */
 	unsigned int nr_irq_efds;
 
 	struct arch_host ah;
@@ -57,14 +57,14 @@ struct vm {
 	struct vcpu *vcpus;
 	uint32_t nr_vcpus;
 
-	pthread_mutex_t lock;   /* stop_reason, started count */
+	pthread_mutex_t lock; /* stop_reason, started count */
 	pthread_cond_t cond;
-	int stop_reason;        /* enum vm_stop_reason; first one wins */
-	uint32_t started;       /* vCPUs that finished their setup */
-	int setup_err;          /* first vCPU setup error */
-	int go;                 /* all set up: vCPUs may enter the guest */
-	int kick_signo;         /* signal the plugin uses for vcpu_kick */
-	int stop_efd;           /* signalled when stop_reason is set */
+	int stop_reason; /* enum vm_stop_reason; first one wins */
+	uint32_t started; /* vCPUs that finished their setup */
+	int setup_err; /* first vCPU setup error */
+	int go; /* all set up: vCPUs may enter the guest */
+	int kick_signo; /* signal the plugin uses for vcpu_kick */
+	int stop_efd; /* signalled when stop_reason is set */
 
 	/* Console plumbing set by main before vm_create. */
 	void (*console_tx)(void *opaque, const uint8_t *buf, size_t len);
@@ -79,11 +79,19 @@ struct vm {
  * Main thread.
  */
 int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
-	      struct hv *hv, struct event_loop *loop, struct vm *vm,
-	      char *err, size_t errlen);
+	      struct hv *hv, struct event_loop *loop, struct vm *vm, char *err,
+	      size_t errlen);
 
 /* Spawn the vCPU threads and wait until each created and set up its
- * vCPU.  -errno (the VM is then stopping; still call vm_join). */
+ * vCPU (they then wait for vm_go before entering the guest), and
+ * finalize the platform.  -errno: the VM is then stopping (still call
+ * vm_join).  Main thread. */
+int vm_prepare(struct vm *vm);
+
+/* Let the prepared vCPUs enter the guest.  Main thread. */
+void vm_go(struct vm *vm);
+
+/* vm_prepare, then vm_go on success. */
 int vm_start(struct vm *vm);
 
 /* Record why the VM stops (first caller wins), kick every vCPU and wake

@@ -271,6 +271,44 @@ static int bz_check(const struct x86_boot_params *bp, size_t hdr_end,
 	return 0;
 }
 
+/* Fill in the loader's fields of boot_params and write it to the guest. */
+static int bz_write_params(struct guest_mem *m, const struct x86_boot_cfg *cfg,
+			   struct x86_boot_params *bp, uint64_t load,
+			   const struct x86_boot_info *bi, char *err,
+			   size_t errlen)
+{
+	struct x86_setup_header *h = &bp->hdr;
+	unsigned int nr;
+	int ret;
+
+	h->vid_mode = X86_VID_MODE_NORMAL;
+	h->type_of_loader = X86_LOADER_TYPE_UNDEFINED;
+	/* KEEP_SEGMENTS is obsolete and meaningless for the 64-bit entry. */
+	h->loadflags = (uint8_t)((h->loadflags & ~X86_KEEP_SEGMENTS) |
+				 X86_CAN_USE_HEAP);
+	h->heap_end_ptr = BZ_HEAP_END - 0x200;
+	h->code32_start = (uint32_t)load;
+	h->cmd_line_ptr = (uint32_t)X86_CMDLINE_ADDR;
+	h->ramdisk_image = (uint32_t)bi->initrd_addr;
+	h->ramdisk_size = (uint32_t)bi->initrd_size;
+	bp->ext_ramdisk_image = (uint32_t)(bi->initrd_addr >> 32);
+	bp->ext_ramdisk_size = (uint32_t)(bi->initrd_size >> 32);
+	/* We pass no setup_data; never forward a pointer from the file. */
+	h->setup_data = 0;
+	bp->acpi_rsdp_addr = cfg->rsdp_addr;
+	ret = x86_e820_build(&cfg->layout, bp->e820_table, X86_ZP_E820_MAX,
+			     &nr);
+	if (ret)
+		return x86_boot_err(err, errlen, ret,
+				    "bad guest memory layout");
+	bp->e820_entries = (uint8_t)nr;
+	if (guest_mem_write(m, X86_ZERO_PAGE_ADDR, bp, sizeof(*bp)))
+		return x86_boot_err(err, errlen, -EFAULT,
+				    "no guest RAM for boot_params at 0x%llx",
+				    (unsigned long long)X86_ZERO_PAGE_ADDR);
+	return 0;
+}
+
 int x86_boot_load_bzimage(struct guest_mem *m, const struct x86_boot_cfg *cfg,
 			  const struct x86_boot_file *f, const uint8_t *head,
 			  size_t head_len, struct x86_boot_info *bi, char *err,
@@ -280,7 +318,6 @@ int x86_boot_load_bzimage(struct guest_mem *m, const struct x86_boot_cfg *cfg,
 	struct x86_setup_header *h = &bp.hdr;
 	uint64_t setup_size = 0, load = 0, pm_size, footprint, limit, low;
 	size_t hdr_end, copy_end;
-	unsigned int nr;
 	void *dst;
 	int disp, ret;
 
@@ -331,41 +368,18 @@ int x86_boot_load_bzimage(struct guest_mem *m, const struct x86_boot_cfg *cfg,
 		m, cfg, h->cmdline_size ? h->cmdline_size : 255, err, errlen);
 	if (ret)
 		return ret;
+	/* initrd_addr_max is the highest byte the initramfs may use. */
 	limit = (uint64_t)(h->initrd_addr_max ? h->initrd_addr_max :
-						X86_INITRD_ADDR_MAX_DEFAULT) +
-		1;
-	if (limit > low)
-		limit = low;
+						X86_INITRD_ADDR_MAX_DEFAULT);
+	limit = limit + 1 < low ? limit + 1 : low;
 	ret = x86_boot_put_initrd(m, cfg, page_up(load + footprint), limit, bi,
 				  err, errlen);
 	if (ret)
 		return ret;
 
-	h->vid_mode = X86_VID_MODE_NORMAL;
-	h->type_of_loader = X86_LOADER_TYPE_UNDEFINED;
-	/* KEEP_SEGMENTS is obsolete and meaningless for the 64-bit entry. */
-	h->loadflags = (uint8_t)((h->loadflags & ~X86_KEEP_SEGMENTS) |
-				 X86_CAN_USE_HEAP);
-	h->heap_end_ptr = BZ_HEAP_END - 0x200;
-	h->code32_start = (uint32_t)load;
-	h->cmd_line_ptr = (uint32_t)X86_CMDLINE_ADDR;
-	h->ramdisk_image = (uint32_t)bi->initrd_addr;
-	h->ramdisk_size = (uint32_t)bi->initrd_size;
-	bp.ext_ramdisk_image = (uint32_t)(bi->initrd_addr >> 32);
-	bp.ext_ramdisk_size = (uint32_t)(bi->initrd_size >> 32);
-	/* We pass no setup_data; never forward a pointer from the file. */
-	h->setup_data = 0;
-	bp.acpi_rsdp_addr = cfg->rsdp_addr;
-	ret = x86_e820_build(&cfg->layout, bp.e820_table, X86_ZP_E820_MAX, &nr);
+	ret = bz_write_params(m, cfg, &bp, load, bi, err, errlen);
 	if (ret)
-		return x86_boot_err(err, errlen, ret,
-				    "bad guest memory layout");
-	bp.e820_entries = (uint8_t)nr;
-	if (guest_mem_write(m, X86_ZERO_PAGE_ADDR, &bp, sizeof(bp)))
-		return x86_boot_err(err, errlen, -EFAULT,
-				    "no guest RAM for boot_params at 0x%llx",
-				    (unsigned long long)X86_ZERO_PAGE_ADDR);
-
+		return ret;
 	bi->mode = X86_ENTRY_LINUX64;
 	bi->entry = load + X86_LINUX64_ENTRY_OFFSET;
 	bi->params_addr = X86_ZERO_PAGE_ADDR;

@@ -9,23 +9,23 @@
 #define NIMBUS_ARCH_X86_64_LAYOUT_H
 
 /* Low memory (first MiB). */
-#define X86_GDT_ADDR 0x500ull          /* boot GDT (4 entries) */
-#define X86_IDT_ADDR 0x520ull          /* empty boot IDT */
-#define X86_PVH_INFO_ADDR 0x6000ull    /* struct hvm_start_info */
-#define X86_PVH_MEMMAP_ADDR 0x6040ull  /* hvm_memmap_table_entry[] */
-#define X86_ZERO_PAGE_ADDR 0x7000ull   /* struct boot_params */
-#define X86_PML4_ADDR 0x9000ull        /* identity page tables: PML4 */
-#define X86_PDPT_ADDR 0xa000ull        /*   PDPT (1 GiB pages or -> PD) */
-#define X86_PD_ADDR 0xb000ull          /*   4 PDs, 2 MiB pages, 0-4 GiB */
-#define X86_BOOT_STACK 0x8ff0ull       /* initial RSP for PVH/64-bit */
-#define X86_CMDLINE_ADDR 0x20000ull    /* kernel command line */
+#define X86_GDT_ADDR 0x500ull /* boot GDT (4 entries) */
+#define X86_IDT_ADDR 0x520ull /* empty boot IDT */
+#define X86_PVH_INFO_ADDR 0x6000ull /* struct hvm_start_info */
+#define X86_PVH_MEMMAP_ADDR 0x6040ull /* hvm_memmap_table_entry[] */
+#define X86_ZERO_PAGE_ADDR 0x7000ull /* struct boot_params */
+#define X86_PML4_ADDR 0x9000ull /* identity page tables: PML4 */
+#define X86_PDPT_ADDR 0xa000ull /*   PDPT (1 GiB pages or -> PD) */
+#define X86_PD_ADDR 0xb000ull /*   4 PDs, 2 MiB pages, 0-4 GiB */
+#define X86_BOOT_STACK 0x8ff0ull /* initial RSP for PVH/64-bit */
+#define X86_CMDLINE_ADDR 0x20000ull /* kernel command line */
 #define X86_CMDLINE_MAX 4096u
-#define X86_EBDA_START 0x9fc00ull      /* reserved in e820 from here */
-#define X86_BIOS_START 0xe0000ull      /* reserved to 1 MiB */
-#define X86_ACPI_BASE 0xe0000ull       /* RSDP first, then the tables */
-#define X86_ACPI_MAX 0x20000ull        /* room up to 1 MiB */
-#define X86_HIMEM_START 0x100000ull    /* 1 MiB */
-#define X86_KERNEL_ADDR 0x1000000ull   /* bzImage protected-mode code */
+#define X86_EBDA_START 0x9fc00ull /* reserved in e820 from here */
+#define X86_BIOS_START 0xe0000ull /* reserved to 1 MiB */
+#define X86_ACPI_BASE 0xe0000ull /* RSDP first, then the tables */
+#define X86_ACPI_MAX 0x20000ull /* room up to 1 MiB */
+#define X86_HIMEM_START 0x100000ull /* 1 MiB */
+#define X86_KERNEL_ADDR 0x1000000ull /* bzImage protected-mode code */
 
 /* The 32-bit hole: guest RAM below 4 GiB stops here. */
 #define X86_MMIO_HOLE_START 0xc0000000ull
@@ -45,9 +45,9 @@
 #define X86_I8042_DATA_PORT 0x60u
 #define X86_I8042_CMD_PORT 0x64u
 #define X86_DEBUG_PORT 0x80u
-#define X86_ACPI_PM_PORT 0x600u        /* sleep control/status, reset */
-#define X86_ACPI_PM_TMR_PORT 0x608u    /* ACPI PM timer (32-bit) */
-#define X86_ACPI_S5_TYP 5u             /* _S5 SLP_TYP */
-#define X86_ACPI_RESET_VALUE 1u        /* FADT RESET_VALUE */
+#define X86_ACPI_PM_PORT 0x600u /* sleep control/status, reset */
+#define X86_ACPI_PM_TMR_PORT 0x608u /* ACPI PM timer (32-bit) */
+#define X86_ACPI_S5_TYP 5u /* _S5 SLP_TYP */
+#define X86_ACPI_RESET_VALUE 1u /* FADT RESET_VALUE */
 
 #endif /* NIMBUS_ARCH_X86_64_LAYOUT_H */

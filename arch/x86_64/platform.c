@@ -120,16 +120,19 @@ static int create_irqchip(struct arch_vm *a, char *err, size_t errlen)
 	unsigned int p;
 	int ret;
 
-	if ((h->caps->flags & (HV_CAP_SPLIT_IRQCHIP | HV_CAP_IRQFD |
-			       HV_CAP_MSI_ROUTES)) !=
+	if ((h->caps->flags &
+	     (HV_CAP_SPLIT_IRQCHIP | HV_CAP_IRQFD | HV_CAP_MSI_ROUTES)) !=
 	    (HV_CAP_SPLIT_IRQCHIP | HV_CAP_IRQFD | HV_CAP_MSI_ROUTES)) {
-		snprintf(err, errlen, "the hypervisor lacks split irqchip, irqfd or MSI routing");
+		snprintf(
+			err, errlen,
+			"the hypervisor lacks split irqchip, irqfd or MSI routing");
 		return -EOPNOTSUPP;
 	}
 	ioapic_cfg_init(&icfg);
 	ret = HV_CALL(h->ops, irqchip_create, h->hvm, &ic);
 	if (ret) {
-		snprintf(err, errlen, "cannot create the interrupt controller: %s",
+		snprintf(err, errlen,
+			 "cannot create the interrupt controller: %s",
 			 strerror(-ret));
 		return ret;
 	}
@@ -241,8 +244,8 @@ fail:
 	return ret;
 }
 
-int arch_vm_create(const struct arch_host *h, struct arch_vm **out,
-		   char *err, size_t errlen)
+int arch_vm_create(const struct arch_host *h, struct arch_vm **out, char *err,
+		   size_t errlen)
 {
 	struct x86_acpi_cfg acfg;
 	struct x86_boot_cfg bcfg;
@@ -309,8 +312,7 @@ int arch_vm_finalize(struct arch_vm *a)
 	return 0;
 }
 
-int arch_handle_exit(struct arch_vm *a, uint32_t vcpu_id,
-		     struct hv_exit *exit)
+int arch_handle_exit(struct arch_vm *a, uint32_t vcpu_id, struct hv_exit *exit)
 {
 	switch (exit->reason) {
 	case HV_EXIT_EOI:

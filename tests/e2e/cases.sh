@@ -172,8 +172,8 @@ crash_seen()
 	grep -Eq 'Segmentation fault|Aborted|core dumped|AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|KVM internal error' "$1"
 }
 
-# info_boot TAG KERNEL NCPUS: one "info" guest boot shared by several cases
-# (the first case to ask boots it; an SMP boot is retried once).
+# info_boot TAG KERNEL NCPUS CASE: one "info" guest boot shared by several
+# cases (the first CASE to ask boots it; an SMP boot is retried once).
 info_boot()
 {
 	if [ -f "$W/$1.done" ]; then
@@ -188,10 +188,10 @@ info_boot()
 		if [ "$R_RC" = 0 ] || [ "$tries" = 0 ]; then
 			break
 		fi
-		info "$1" "attempt failed (rc=$R_RC), retrying once"
+		info "$4" "attempt failed (rc=$R_RC), retrying once"
 		mv "$R_OUT" "$R_OUT.attempt1"
 	done
-	info "$1" "vmm=$L2_VMM rc=$R_RC boot-to-userspace=${R_BOOT}s"
+	info "$4" "$1 boot: vmm=$L2_VMM rc=$R_RC boot-to-userspace=${R_BOOT}s"
 	cat >"$W/$1.done" <<EOF
 R_RC='$R_RC' R_BOOT='$R_BOOT' R_DATE_L1='$R_DATE_L1' R_OUT='$R_OUT'
 EOF
@@ -208,14 +208,14 @@ need_userspace()
 # --- cases -----------------------------------------------------------------
 case_boot_bzimage()
 {
-	info_boot info-up "$BZIMAGE" 1
+	info_boot info-up "$BZIMAGE" 1 boot-bzimage
 	need_userspace boot-bzimage || return 0
 	pass boot-bzimage
 }
 
 case_cpu_count()
 {
-	info_boot info-up "$BZIMAGE" 1
+	info_boot info-up "$BZIMAGE" 1 cpu-count
 	need_userspace cpu-count || return 0
 	n=$(guest_val "$R_OUT" NCPUS)
 	if [ "$n" = 1 ]; then
@@ -227,7 +227,7 @@ case_cpu_count()
 
 case_memory_size()
 {
-	info_boot info-up "$BZIMAGE" 1
+	info_boot info-up "$BZIMAGE" 1 memory-size
 	need_userspace memory-size || return 0
 	kb=$(guest_val "$R_OUT" MEMKB)
 	max=$((GUEST_MEM_MB * 1024))
@@ -249,7 +249,7 @@ case_memory_size()
 
 case_uart()
 {
-	info_boot info-up "$BZIMAGE" 1
+	info_boot info-up "$BZIMAGE" 1 uart
 	need_userspace uart || return 0
 	u=$(guest_val "$R_OUT" UART)
 	if [ "$u" = 16550A ]; then
@@ -261,7 +261,7 @@ case_uart()
 
 case_rtc()
 {
-	info_boot info-up "$BZIMAGE" 1
+	info_boot info-up "$BZIMAGE" 1 rtc
 	need_userspace rtc || return 0
 	if [ "$(guest_val "$R_OUT" RTC)" = ok ]; then
 		pass rtc
@@ -272,7 +272,7 @@ case_rtc()
 
 case_acpi()
 {
-	info_boot info-up "$BZIMAGE" 1
+	info_boot info-up "$BZIMAGE" 1 acpi
 	need_userspace acpi || return 0
 	n=$(guest_val "$R_OUT" ACPI-ERRORS)
 	if [ "$n" = 0 ]; then
@@ -284,7 +284,7 @@ case_acpi()
 
 case_clock()
 {
-	info_boot info-up "$BZIMAGE" 1
+	info_boot info-up "$BZIMAGE" 1 clock
 	need_userspace clock || return 0
 	g=$(guest_val "$R_OUT" DATE)
 	if [ -z "$g" ] || [ -z "$R_DATE_L1" ]; then
@@ -302,7 +302,7 @@ case_clock()
 
 case_poweroff()
 {
-	info_boot info-up "$BZIMAGE" 1
+	info_boot info-up "$BZIMAGE" 1 poweroff
 	need_userspace poweroff || return 0
 	if [ "$R_RC" = 0 ]; then
 		pass poweroff
@@ -375,7 +375,7 @@ case_corrupt_kernel()
 
 case_smp_boot()
 {
-	info_boot info-smp "$BZIMAGE" 2
+	info_boot info-smp "$BZIMAGE" 2 smp-boot
 	need_userspace smp-boot || return 0
 	if [ "$R_RC" = 0 ]; then
 		pass smp-boot
@@ -386,7 +386,7 @@ case_smp_boot()
 
 case_smp_cpu_count()
 {
-	info_boot info-smp "$BZIMAGE" 2
+	info_boot info-smp "$BZIMAGE" 2 smp-cpu-count
 	need_userspace smp-cpu-count || return 0
 	n=$(guest_val "$R_OUT" NCPUS)
 	if [ "$n" = 2 ]; then

@@ -146,7 +146,7 @@ void poweroff(void)
 
 void lapic_enable(void)
 {
-	mmio_write32(LAPIC_BASE + 0x80, 0);     /* TPR: accept everything */
+	mmio_write32(LAPIC_BASE + 0x80, 0); /* TPR: accept everything */
 	mmio_write32(LAPIC_BASE + 0xf0, 0x1ff); /* SVR: enable, vector 0xff */
 }
 

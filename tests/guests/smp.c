@@ -31,9 +31,9 @@ int guest_main(uint32_t start_info)
 	*COUNTER = 0;
 	memcpy((void *)TRAMPOLINE, ap_tramp_start,
 	       (uint32_t)(ap_tramp_end - ap_tramp_start));
-	ipi(1, 0x4500);                             /* INIT, assert */
+	ipi(1, 0x4500); /* INIT, assert */
 	delay_loops(10000);
-	ipi(1, 0x4600 | (TRAMPOLINE >> 12));        /* SIPI */
+	ipi(1, 0x4600 | (TRAMPOLINE >> 12)); /* SIPI */
 	delay_loops(1000);
 	if (!*COUNTER)
 		ipi(1, 0x4600 | (TRAMPOLINE >> 12)); /* second SIPI */

@@ -8,18 +8,21 @@
 
 #define UART_VECTOR 0x24
 
-static volatile uint32_t thre_irqs, other_irqs;
-
+/*
+ * The handler ends the test instead of returning: this machine's software
+ * KVM cannot emulate a protected-mode IRET, so no test relies on one.
+ */
 static void uart_isr(uint32_t vector)
 {
 	uint8_t iir = inb(COM1 + 2);
 
-	if ((iir & 0x0f) == 0x02)
-		thre_irqs++;
-	else
-		other_irqs++;
 	outb(COM1 + 1, 0x00); /* one interrupt is all we want */
 	lapic_eoi();
+	if ((iir & 0x0f) == 0x02 && vector == UART_VECTOR)
+		pass("uart-irq");
+	else
+		fail("uart-irq", "interrupt source is not THRE");
+	poweroff();
 }
 
 static int loopback(void)
@@ -58,15 +61,10 @@ static void thre_irq(void)
 	ioapic_route(4, UART_VECTOR, 0);
 	outb(COM1 + 1, 0x02); /* ETBEI with THR empty: interrupt now */
 	sti();
-	for (spins = 0; !thre_irqs && spins < 50000000; spins++)
+	for (spins = 0; spins < 50000000; spins++)
 		__asm__ volatile("pause");
 	cli();
-	if (thre_irqs == 1 && !other_irqs)
-		pass("uart-irq");
-	else if (!thre_irqs)
-		fail("uart-irq", "no THRE interrupt arrived");
-	else
-		fail("uart-irq", "wrong interrupt count or source");
+	fail("uart-irq", "no THRE interrupt arrived");
 }
 
 int guest_main(uint32_t start_info)

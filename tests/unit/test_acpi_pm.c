@@ -211,6 +211,8 @@ static void test_timer_rate(void **state)
 
 	/* Byte and word reads see parts of the same counter. */
 	f->now = start + 1000000000ull; /* 0x00369e99 */
+	assert_int_equal(bus_access(&f->bus, TMR, &b, 1, 0), 0);
+	assert_int_equal(b, 0x99);
 	assert_int_equal(bus_access(&f->bus, TMR + 1, &b, 1, 0), 0);
 	assert_int_equal(b, 0x9e);
 	assert_int_equal(bus_access(&f->bus, TMR + 2, &h, 2, 0), 0);
