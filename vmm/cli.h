@@ -9,8 +9,8 @@
  * and unit-testable with string arrays.  Checks that need the filesystem
  * (is the kernel readable?) belong to the caller.
  *
- * The small helpers (kv_parse, parse_size, parse_u32, parse_bool) are
- * shared with the REST API and nimbus-remote.
+ * The value parsers it uses (kv_parse, parse_size, parse_u32, parse_bool)
+ * live in vmm/kvparse.h, included here for existing callers.
  */
 #ifndef NIMBUS_VMM_CLI_H
 #define NIMBUS_VMM_CLI_H
@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "vmm/config.h"
+#include "vmm/kvparse.h"
 
 /* Limits enforced by cli_parse (bytes / counts). */
 #define CLI_CPUS_MAX 255u
@@ -65,49 +66,5 @@ void vm_config_free(struct vm_config *cfg);
 
 /* The --help text (static storage, ends with a newline). */
 const char *cli_usage_text(void);
-
-/* One `key=value` item of a CH-style option list; both heap strings. */
-struct kv {
-	char *key;
-	char *val;
-};
-
-/*
- * Split "a=1,b=x" into pairs.  The value is everything after the first
- * '=' (so it may contain '=' but not ','); it may be empty ("a=").  An
- * empty string gives zero pairs (*out = NULL, *n = 0).  Errors (-EINVAL,
- * message in err): an empty item ("a=1,,b=2", trailing ','), an empty
- * key ("=1"), an item without '=', a duplicate key.  -ENOMEM.  On success
- * the caller frees with kv_free(*out, *n); on failure nothing is left
- * allocated and *out and *n are untouched.
- */
-int kv_parse(const char *s, struct kv **out, size_t *n, char *err,
-	     size_t errlen);
-
-/* Free an array from kv_parse.  NULL-safe. */
-void kv_free(struct kv *kv, size_t n);
-
-/*
- * Parse a byte size: decimal digits, then optionally one binary unit
- * suffix K, M, G or T (x1024, x1024^2, ...).  As in Cloud Hypervisor the
- * suffix is upper case and there is no "B" ("512M", not "512MB" or
- * "512m"); T is a Nimbus addition.  No sign, spaces, or other trailing
- * characters.  "0" is accepted (callers apply their own minimum).
- * Returns 0, or -EINVAL for empty/garbage/overflow beyond UINT64_MAX.
- */
-int parse_size(const char *s, uint64_t *out);
-
-/*
- * Parse a strictly decimal unsigned integer (digits only: no sign, space,
- * hex or trailing text) within [min, max].  Returns 0, -EINVAL for
- * garbage or empty, -ERANGE when outside [min, max].
- */
-int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
-
-/*
- * Parse a toggle as Cloud Hypervisor does: on/true -> 1, off/false -> 0,
- * case-insensitive.  Returns 0 or -EINVAL (also for the empty string).
- */
-int parse_bool(const char *s, int *out);
 
 #endif /* NIMBUS_VMM_CLI_H */

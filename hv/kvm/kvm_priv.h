@@ -2,10 +2,12 @@
 /*
  * kvm_priv.h - state shared by the files of the KVM plugin (hv-kvm.so).
  *
- * The plugin is split in two: kvm.c holds the system, VM, memory and
- * interrupt ops plus the descriptor; kvm_<arch>.c holds everything that
- * touches a vCPU (creation, CPUID, MSRs, run loop, kick, registers) and the
- * arch part of VM creation.  Nothing here is visible outside the plugin
+ * The plugin is split by topic: kvm.c holds the system, VM and interrupt
+ * ops plus the descriptor; kvm_mem.c the memory and dirty-log ops;
+ * kvm_<arch>.c everything that touches a vCPU (creation, MSRs, run loop,
+ * kick, registers) and the arch part of VM creation; kvm_cpuid_<arch>.c
+ * the CPUID table and vCPU topology.  Nothing here is visible outside the
+ * plugin
  * (it is built with -fvisibility=hidden) and the plugin never calls into
  * the VMM core: it logs through hv_host.log only.
  *
@@ -124,13 +126,29 @@ static inline bool kvm_rl_ok(struct kvm_rl *rl)
  * ioctl's non-negative result or -errno. */
 int kvm_ioctl(int fd, unsigned long req, void *arg);
 
+/* --- provided by kvm_mem.c --------------------------------------------- */
+
+/*
+ * The memory ops of struct hv_ops, with the contracts of hv/hv.h (called
+ * by one thread at a time, like every VM op).  Each mapping is one KVM
+ * memslot; dirty_log_enable switches whole mappings only (-EINVAL for a
+ * range that cuts one, -ENOENT for holes).
+ */
+int kvm_map_memory(struct hv_vm *vm, uint64_t gpa, uint64_t size, void *hva,
+		   uint32_t flags);
+int kvm_unmap_memory(struct hv_vm *vm, uint64_t gpa, uint64_t size);
+int kvm_dirty_log_enable(struct hv_vm *vm, uint64_t gpa, uint64_t size, int on);
+int kvm_dirty_log_fetch(struct hv_vm *vm, uint64_t gpa, uint64_t size,
+			uint64_t *bitmap, uint32_t flags);
+
 /* --- provided by kvm_<arch>.c ------------------------------------------ */
 
 /* Arch checks and setup right after KVM_CREATE_VM (x86: architecture and
  * IPA bits, TSS and identity map addresses).  Returns 0, -EINVAL for a
  * config this arch cannot honour, or -errno; the caller closes the fd. */
 int kvm_arch_vm_init(struct hv_vm *vm, const struct hv_vm_config *cfg);
-/* Guest physical address bits the hypervisor supports, 0 if unknown. */
+/* Guest physical address bits the hypervisor supports, 0 if unknown
+ * (x86_64: in kvm_cpuid_x86_64.c, read from CPUID). */
 uint32_t kvm_arch_ipa_bits(struct hv *hv);
 
 /*
@@ -152,5 +170,26 @@ int kvm_vcpu_set_regs(struct hv_vcpu *vcpu, uint32_t set, const void *buf,
 		      size_t len);
 int kvm_vcpu_get_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t *val);
 int kvm_vcpu_set_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t val);
+
+/* --- provided by kvm_cpuid_x86_64.c (x86_64 only) ----------------------- */
+
+/* Topology of one vCPU as CPUID reports it. */
+struct kvm_topo {
+	uint32_t apic_id;
+	uint32_t threads; /* per core */
+	uint32_t cores; /* per die (= package) */
+	uint32_t smt_shift; /* x2APIC id bits for the thread */
+	uint32_t pkg_shift; /* ... for thread + core */
+};
+
+/* Fill *t for hv vCPU `id` from cfg (NULL: one thread per core, APIC id =
+ * id).  Pure; returns 0 or -EINVAL for a bad config size or a topology
+ * too large to describe. */
+int kvm_topo_init(struct kvm_topo *t, uint32_t id,
+		  const struct hv_vcpu_config *cfg);
+/* Build the vCPU's CPUID table from KVM_GET_SUPPORTED_CPUID and topology
+ * t, and load it with KVM_SET_CPUID2.  Called once from kvm_vcpu_create()
+ * before the vCPU first runs.  Returns 0 or -errno (logged). */
+int kvm_setup_cpuid(struct hv_vcpu *vcpu, const struct kvm_topo *t);
 
 #endif /* NIMBUS_HV_KVM_PRIV_H */

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * hv_fake.c - an in-memory hypervisor for tests (see hv_fake.h).
+ * hv_fake.c - an in-memory hypervisor for tests (see hv_fake.h): the
+ * hv_ops, the descriptor and the process-wide test controls.  The
+ * per-object accessors are in hv_fake_access.c.
  *
  * Built twice: linked statically into every unit test, and as
  * build/plugins/hv-fake.so.  Like any plugin it must not use the core's
@@ -17,72 +19,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "tests/fakes/hv_fake.h"
+#include "tests/fakes/hv_fake_priv.h"
 
-#define FAKE_PAGE 4096ull
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-
-/* A growable array of fixed-size records. */
-struct fake_vec {
-	void *items;
-	size_t n, cap, size;
-};
-
-struct hv {
-	const struct hv_host *host;
-	pthread_mutex_t lock;
-	struct hv_caps caps;
-	unsigned int nr_vms;
-};
-
-struct hv_vm {
-	struct hv *hv;
-	pthread_mutex_t lock;
-	struct hv_vm_config cfg;
-	struct hv_caps caps; /* snapshot at vm_create */
-	struct fake_vec regions, irqfds, ioeventfds, msis, lines, dirty;
-	struct hv_route *routes;
-	uint32_t nr_routes;
-	unsigned int route_calls;
-	struct hv_irqchip_config chip;
-	int chip_state; /* 0 none, 1 created, 2 finalized */
-	struct hv_vcpu **vcpus; /* cfg.nr_vcpus slots */
-};
-
-struct fake_node {
-	struct fake_node *next;
-	struct hv_exit exit;
-	uint32_t pio_len;
-	uint8_t pio[];
-};
-
-struct hv_vcpu {
-	struct hv_vm *vm;
-	uint32_t id;
-	struct hv_vcpu_config cfg;
-	void *cookie;
-	pthread_t thread;
-	atomic_uint thread_violations;
-	atomic_int kicked;
-	int wake_fd;
-	pthread_mutex_t lock;
-	struct fake_node *head, *tail;
-	unsigned int nr_queued, runs;
-	int blocking;
-	int pending; /* a scripted exit is out; record its completion */
-	int pending_read; /* 1 MMIO read, 2 PIO in */
-	uint32_t pending_len;
-	int have_completion, have_read;
-	struct hv_exit completion;
-	uint32_t read_len;
-	int host_ret;
-	void *host_hva;
-	struct hv_x86_regs regs;
-	struct hv_x86_sregs sregs;
-	uint8_t read[HV_FAKE_PIO_MAX];
-	uint8_t pio_buf[HV_FAKE_PIO_MAX];
-};
 
 /*
  * Test-only process-wide state.  A test holding only core objects needs a
@@ -181,7 +120,7 @@ fake_log(struct hv *hv, int level, const char *fmt, ...)
 
 /* --- fake_vec --- */
 
-static int vec_push(struct fake_vec *v, const void *item)
+int fake_vec_push(struct fake_vec *v, const void *item)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? 2 * v->cap : 8;
@@ -197,18 +136,19 @@ static int vec_push(struct fake_vec *v, const void *item)
 	return 0;
 }
 
-static void *vec_at(const struct fake_vec *v, size_t i)
+void *fake_vec_at(const struct fake_vec *v, size_t i)
 {
 	return (char *)v->items + i * v->size;
 }
 
-static void vec_del(struct fake_vec *v, size_t i)
+static void fake_vec_del(struct fake_vec *v, size_t i)
 {
-	memmove(vec_at(v, i), vec_at(v, i + 1), (v->n - i - 1) * v->size);
+	memmove(fake_vec_at(v, i), fake_vec_at(v, i + 1),
+		(v->n - i - 1) * v->size);
 	v->n--;
 }
 
-static void vec_free(struct fake_vec *v)
+static void fake_vec_free(struct fake_vec *v)
 {
 	free(v->items);
 	v->items = NULL;
@@ -228,7 +168,7 @@ static int fake_probe(const struct hv_host *h)
 	return 0;
 }
 
-static void fake_default_caps(struct hv_caps *c)
+void fake_default_caps(struct hv_caps *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->flags = HV_CAP_IRQFD | HV_CAP_IOEVENTFD | HV_CAP_MSI_ROUTES |
@@ -355,25 +295,24 @@ static void fake_vm_destroy(struct hv_vm *vm)
 	pthread_mutex_lock(&vm->hv->lock);
 	vm->hv->nr_vms--;
 	pthread_mutex_unlock(&vm->hv->lock);
-	vec_free(&vm->regions);
-	vec_free(&vm->irqfds);
-	vec_free(&vm->ioeventfds);
-	vec_free(&vm->msis);
-	vec_free(&vm->lines);
-	vec_free(&vm->dirty);
+	fake_vec_free(&vm->regions);
+	fake_vec_free(&vm->irqfds);
+	fake_vec_free(&vm->ioeventfds);
+	fake_vec_free(&vm->msis);
+	fake_vec_free(&vm->lines);
+	fake_vec_free(&vm->dirty);
 	free(vm->routes);
 	free(vm->vcpus);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
 
-/* Region index holding [gpa, gpa+len) (len > 0), or -1.  VM lock held. */
-static int fake_region_find(struct hv_vm *vm, uint64_t gpa, uint64_t len)
+int fake_region_find(struct hv_vm *vm, uint64_t gpa, uint64_t len)
 {
 	size_t i;
 
 	for (i = 0; i < vm->regions.n; i++) {
-		struct hv_fake_region *r = vec_at(&vm->regions, i);
+		struct hv_fake_region *r = fake_vec_at(&vm->regions, i);
 
 		if (gpa >= r->gpa && gpa - r->gpa < r->size &&
 		    len <= r->size - (gpa - r->gpa))
@@ -399,14 +338,14 @@ static int fake_map_memory(struct hv_vm *vm, uint64_t gpa, uint64_t size,
 	r.dirty_log = !!(flags & HV_MEM_LOG_DIRTY);
 	pthread_mutex_lock(&vm->lock);
 	for (i = 0; i < vm->regions.n; i++) {
-		struct hv_fake_region *o = vec_at(&vm->regions, i);
+		struct hv_fake_region *o = fake_vec_at(&vm->regions, i);
 
 		if (gpa < o->gpa + o->size && o->gpa < gpa + size) {
 			err = -EEXIST;
 			goto out;
 		}
 	}
-	err = vec_push(&vm->regions, &r);
+	err = fake_vec_push(&vm->regions, &r);
 out:
 	pthread_mutex_unlock(&vm->lock);
 	return err;
@@ -422,23 +361,23 @@ static int fake_unmap_memory(struct hv_vm *vm, uint64_t gpa, uint64_t size)
 	pthread_mutex_lock(&vm->lock);
 	err = -ENOENT;
 	for (i = 0; i < vm->regions.n; i++) {
-		struct hv_fake_region *r = vec_at(&vm->regions, i);
+		struct hv_fake_region *r = fake_vec_at(&vm->regions, i);
 
 		if (r->gpa != gpa)
 			continue;
 		err = -EINVAL;
 		if (r->size != size)
 			break;
-		vec_del(&vm->regions, i);
+		fake_vec_del(&vm->regions, i);
 		err = 0;
 		break;
 	}
 	/* Pages of the removed range are no longer dirty. */
 	for (i = 0; !err && i < vm->dirty.n;) {
-		uint64_t *pg = vec_at(&vm->dirty, i);
+		uint64_t *pg = fake_vec_at(&vm->dirty, i);
 
 		if (*pg - gpa < size)
-			vec_del(&vm->dirty, i);
+			fake_vec_del(&vm->dirty, i);
 		else
 			i++;
 	}
@@ -457,8 +396,8 @@ static int fake_dirty_log_enable(struct hv_vm *vm, uint64_t gpa, uint64_t size,
 	pthread_mutex_lock(&vm->lock);
 	i = size ? fake_region_find(vm, gpa, size) : -1;
 	if (i >= 0)
-		((struct hv_fake_region *)vec_at(&vm->regions, i))->dirty_log =
-			!!on;
+		((struct hv_fake_region *)fake_vec_at(&vm->regions, i))
+			->dirty_log = !!on;
 	pthread_mutex_unlock(&vm->lock);
 	return i >= 0 ? 0 : -ENOENT;
 }
@@ -478,20 +417,20 @@ static int fake_dirty_log_fetch(struct hv_vm *vm, uint64_t gpa, uint64_t size,
 		return -EINVAL;
 	pthread_mutex_lock(&vm->lock);
 	r = fake_region_find(vm, gpa, size);
-	if (r < 0 ||
-	    !((struct hv_fake_region *)vec_at(&vm->regions, r))->dirty_log) {
+	if (r < 0 || !((struct hv_fake_region *)fake_vec_at(&vm->regions, r))
+			      ->dirty_log) {
 		pthread_mutex_unlock(&vm->lock);
 		return -ENOENT;
 	}
 	memset(bitmap, 0, (pages + 63) / 64 * sizeof(*bitmap));
 	for (i = 0; i < vm->dirty.n;) {
-		uint64_t pg = *(uint64_t *)vec_at(&vm->dirty, i);
+		uint64_t pg = *(uint64_t *)fake_vec_at(&vm->dirty, i);
 
 		if (pg - gpa < size) {
 			bitmap[(pg - gpa) / FAKE_PAGE / 64] |=
 				1ull << ((pg - gpa) / FAKE_PAGE % 64);
 			if (flags & HV_DIRTY_CLEAR) {
-				vec_del(&vm->dirty, i);
+				fake_vec_del(&vm->dirty, i);
 				continue;
 			}
 		}
@@ -555,7 +494,7 @@ static int fake_irq_line(struct hv_vm *vm, uint32_t gsi, int level)
 	if (err)
 		return err;
 	pthread_mutex_lock(&vm->lock);
-	err = vm->chip_state ? vec_push(&vm->lines, &l) : -ENXIO;
+	err = vm->chip_state ? fake_vec_push(&vm->lines, &l) : -ENXIO;
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
@@ -573,17 +512,18 @@ static int fake_irqfd(struct hv_vm *vm, int efd, uint32_t gsi, int resample_efd,
 		return -EINVAL;
 	pthread_mutex_lock(&vm->lock);
 	for (i = 0; i < vm->irqfds.n; i++) {
-		struct hv_fake_irqfd *o = vec_at(&vm->irqfds, i);
+		struct hv_fake_irqfd *o = fake_vec_at(&vm->irqfds, i);
 
 		if (o->fd == efd)
 			break;
 	}
 	if (assign) {
-		err = i < vm->irqfds.n ? -EBUSY : vec_push(&vm->irqfds, &b);
+		err = i < vm->irqfds.n ? -EBUSY :
+					 fake_vec_push(&vm->irqfds, &b);
 	} else if (i < vm->irqfds.n &&
-		   ((struct hv_fake_irqfd *)vec_at(&vm->irqfds, i))->gsi ==
+		   ((struct hv_fake_irqfd *)fake_vec_at(&vm->irqfds, i))->gsi ==
 			   gsi) {
-		vec_del(&vm->irqfds, i);
+		fake_vec_del(&vm->irqfds, i);
 	} else {
 		err = -ENOENT;
 	}
@@ -616,15 +556,16 @@ static int fake_ioeventfd(struct hv_vm *vm, const struct hv_ioeventfd *ioe,
 		return -EOPNOTSUPP;
 	pthread_mutex_lock(&vm->lock);
 	for (i = 0; i < vm->ioeventfds.n; i++)
-		if (fake_ioe_same(vec_at(&vm->ioeventfds, i), ioe))
+		if (fake_ioe_same(fake_vec_at(&vm->ioeventfds, i), ioe))
 			break;
 	if (assign)
-		err = i < vm->ioeventfds.n ? -EEXIST :
-					     vec_push(&vm->ioeventfds, ioe);
+		err = i < vm->ioeventfds.n ?
+			      -EEXIST :
+			      fake_vec_push(&vm->ioeventfds, ioe);
 	else if (i < vm->ioeventfds.n &&
-		 ((struct hv_ioeventfd *)vec_at(&vm->ioeventfds, i))->fd ==
+		 ((struct hv_ioeventfd *)fake_vec_at(&vm->ioeventfds, i))->fd ==
 			 ioe->fd)
-		vec_del(&vm->ioeventfds, i);
+		fake_vec_del(&vm->ioeventfds, i);
 	else
 		err = -ENOENT;
 	pthread_mutex_unlock(&vm->lock);
@@ -671,7 +612,7 @@ static int fake_signal_msi(struct hv_vm *vm, uint64_t addr, uint32_t data,
 	if (err)
 		return err;
 	pthread_mutex_lock(&vm->lock);
-	err = vec_push(&vm->msis, &m);
+	err = fake_vec_push(&vm->msis, &m);
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
@@ -1162,331 +1103,4 @@ struct hv_vm *hv_fake_last_vm(void)
 struct hv_vcpu *hv_fake_last_vcpu(void)
 {
 	return fake_get_last((void **)&fake_last_vcpu);
-}
-
-void hv_fake_set_caps(struct hv *hv, const struct hv_caps *caps)
-{
-	pthread_mutex_lock(&hv->lock);
-	if (caps)
-		hv->caps = *caps;
-	else
-		fake_default_caps(&hv->caps);
-	pthread_mutex_unlock(&hv->lock);
-}
-
-void hv_fake_vm_config(struct hv_vm *vm, struct hv_vm_config *out)
-{
-	pthread_mutex_lock(&vm->lock);
-	*out = vm->cfg;
-	pthread_mutex_unlock(&vm->lock);
-}
-
-struct hv_vcpu *hv_fake_vm_vcpu(struct hv_vm *vm, uint32_t id)
-{
-	struct hv_vcpu *v = NULL;
-
-	pthread_mutex_lock(&vm->lock);
-	if (id < vm->cfg.nr_vcpus)
-		v = vm->vcpus[id];
-	pthread_mutex_unlock(&vm->lock);
-	return v;
-}
-
-static unsigned int fake_vm_count(struct hv_vm *vm, const struct fake_vec *vec)
-{
-	unsigned int n;
-
-	pthread_mutex_lock(&vm->lock);
-	n = (unsigned int)vec->n;
-	pthread_mutex_unlock(&vm->lock);
-	return n;
-}
-
-static int fake_vm_get(struct hv_vm *vm, const struct fake_vec *vec,
-		       unsigned int idx, void *out)
-{
-	int err = -ENOENT;
-
-	pthread_mutex_lock(&vm->lock);
-	if (idx < vec->n) {
-		memcpy(out, vec_at(vec, idx), vec->size);
-		err = 0;
-	}
-	pthread_mutex_unlock(&vm->lock);
-	return err;
-}
-
-unsigned int hv_fake_nr_regions(struct hv_vm *vm)
-{
-	return fake_vm_count(vm, &vm->regions);
-}
-
-int hv_fake_get_region(struct hv_vm *vm, unsigned int idx,
-		       struct hv_fake_region *out)
-{
-	return fake_vm_get(vm, &vm->regions, idx, out);
-}
-
-void *hv_fake_gpa_to_hva(struct hv_vm *vm, uint64_t gpa, uint64_t len)
-{
-	struct hv_fake_region *r;
-	void *hva = NULL;
-	int i;
-
-	pthread_mutex_lock(&vm->lock);
-	i = len ? fake_region_find(vm, gpa, len) : -1;
-	if (i >= 0) {
-		r = vec_at(&vm->regions, i);
-		hva = (char *)r->hva + (gpa - r->gpa);
-	}
-	pthread_mutex_unlock(&vm->lock);
-	return hva;
-}
-
-unsigned int hv_fake_nr_irqfds(struct hv_vm *vm)
-{
-	return fake_vm_count(vm, &vm->irqfds);
-}
-
-int hv_fake_get_irqfd(struct hv_vm *vm, unsigned int idx,
-		      struct hv_fake_irqfd *out)
-{
-	return fake_vm_get(vm, &vm->irqfds, idx, out);
-}
-
-int hv_fake_find_irqfd(struct hv_vm *vm, uint32_t gsi,
-		       struct hv_fake_irqfd *out)
-{
-	int err = -ENOENT;
-	size_t i;
-
-	pthread_mutex_lock(&vm->lock);
-	for (i = 0; i < vm->irqfds.n && err; i++) {
-		struct hv_fake_irqfd *b = vec_at(&vm->irqfds, i);
-
-		if (b->gsi == gsi) {
-			*out = *b;
-			err = 0;
-		}
-	}
-	pthread_mutex_unlock(&vm->lock);
-	return err;
-}
-
-unsigned int hv_fake_nr_ioeventfds(struct hv_vm *vm)
-{
-	return fake_vm_count(vm, &vm->ioeventfds);
-}
-
-int hv_fake_get_ioeventfd(struct hv_vm *vm, unsigned int idx,
-			  struct hv_ioeventfd *out)
-{
-	return fake_vm_get(vm, &vm->ioeventfds, idx, out);
-}
-
-void hv_fake_get_routes(struct hv_vm *vm, struct hv_route *out, uint32_t cap,
-			uint32_t *n, unsigned int *calls)
-{
-	pthread_mutex_lock(&vm->lock);
-	if (out && vm->nr_routes)
-		memcpy(out, vm->routes, MIN(cap, vm->nr_routes) * sizeof(*out));
-	if (n)
-		*n = vm->nr_routes;
-	if (calls)
-		*calls = vm->route_calls;
-	pthread_mutex_unlock(&vm->lock);
-}
-
-unsigned int hv_fake_nr_msis(struct hv_vm *vm)
-{
-	return fake_vm_count(vm, &vm->msis);
-}
-
-int hv_fake_get_msi(struct hv_vm *vm, unsigned int idx, struct hv_fake_msi *out)
-{
-	return fake_vm_get(vm, &vm->msis, idx, out);
-}
-
-unsigned int hv_fake_nr_irq_lines(struct hv_vm *vm)
-{
-	return fake_vm_count(vm, &vm->lines);
-}
-
-int hv_fake_get_irq_line(struct hv_vm *vm, unsigned int idx,
-			 struct hv_fake_irq_line *out)
-{
-	return fake_vm_get(vm, &vm->lines, idx, out);
-}
-
-void hv_fake_clear_events(struct hv_vm *vm)
-{
-	pthread_mutex_lock(&vm->lock);
-	vm->msis.n = 0;
-	vm->lines.n = 0;
-	pthread_mutex_unlock(&vm->lock);
-}
-
-int hv_fake_get_irqchip(struct hv_vm *vm, struct hv_irqchip_config *out,
-			int *finalized)
-{
-	int err = -ENOENT;
-
-	pthread_mutex_lock(&vm->lock);
-	if (vm->chip_state) {
-		*out = vm->chip;
-		if (finalized)
-			*finalized = vm->chip_state == 2;
-		err = 0;
-	}
-	pthread_mutex_unlock(&vm->lock);
-	return err;
-}
-
-int hv_fake_mark_dirty(struct hv_vm *vm, uint64_t gpa)
-{
-	uint64_t pg = gpa & ~(FAKE_PAGE - 1);
-	int err = 0;
-	size_t i;
-
-	pthread_mutex_lock(&vm->lock);
-	for (i = 0; i < vm->dirty.n; i++)
-		if (*(uint64_t *)vec_at(&vm->dirty, i) == pg)
-			break;
-	if (i == vm->dirty.n)
-		err = vec_push(&vm->dirty, &pg);
-	pthread_mutex_unlock(&vm->lock);
-	return err;
-}
-
-int hv_fake_push_exit(struct hv_vcpu *v, const struct hv_exit *exit)
-{
-	uint64_t len = 0, one = 1;
-	struct fake_node *n;
-	ssize_t r;
-
-	if (!v || !exit)
-		return -EINVAL;
-	if (exit->reason == HV_EXIT_PIO) {
-		len = (uint64_t)exit->u.pio.size * exit->u.pio.count;
-		if (len > HV_FAKE_PIO_MAX)
-			return -EINVAL;
-	}
-	n = calloc(1, sizeof(*n) + len);
-	if (!n)
-		return -ENOMEM;
-	n->exit = *exit;
-	n->pio_len = (uint32_t)len;
-	if (len && exit->u.pio.write && exit->u.pio.data)
-		memcpy(n->pio, exit->u.pio.data, len);
-	n->exit.u.pio.data = exit->reason == HV_EXIT_PIO ? NULL :
-							   n->exit.u.pio.data;
-	pthread_mutex_lock(&v->lock);
-	if (v->tail)
-		v->tail->next = n;
-	else
-		v->head = n;
-	v->tail = n;
-	v->nr_queued++;
-	pthread_mutex_unlock(&v->lock);
-	r = write(v->wake_fd, &one, sizeof(one));
-	(void)r;
-	return 0;
-}
-
-unsigned int hv_fake_nr_queued(struct hv_vcpu *v)
-{
-	unsigned int n;
-
-	pthread_mutex_lock(&v->lock);
-	n = v->nr_queued;
-	pthread_mutex_unlock(&v->lock);
-	return n;
-}
-
-void hv_fake_set_blocking(struct hv_vcpu *v, int on)
-{
-	uint64_t one = 1;
-	ssize_t r;
-
-	pthread_mutex_lock(&v->lock);
-	v->blocking = !!on;
-	pthread_mutex_unlock(&v->lock);
-	r = write(v->wake_fd, &one, sizeof(one));
-	(void)r;
-}
-
-int hv_fake_last_read(struct hv_vcpu *v, uint8_t *buf, uint32_t *len)
-{
-	int err = 0;
-
-	pthread_mutex_lock(&v->lock);
-	if (!v->have_read) {
-		err = -ENOENT;
-	} else if (*len < v->read_len) {
-		err = -ENOSPC;
-	} else {
-		memcpy(buf, v->read, v->read_len);
-	}
-	if (err != -ENOENT)
-		*len = v->read_len;
-	pthread_mutex_unlock(&v->lock);
-	return err;
-}
-
-int hv_fake_last_completion(struct hv_vcpu *v, struct hv_exit *out)
-{
-	int err = -ENOENT;
-
-	pthread_mutex_lock(&v->lock);
-	if (v->have_completion) {
-		*out = v->completion;
-		err = 0;
-	}
-	pthread_mutex_unlock(&v->lock);
-	return err;
-}
-
-void hv_fake_last_host(struct hv_vcpu *v, int *ret, void **hva)
-{
-	pthread_mutex_lock(&v->lock);
-	if (ret)
-		*ret = v->host_ret;
-	if (hva)
-		*hva = v->host_hva;
-	pthread_mutex_unlock(&v->lock);
-}
-
-unsigned int hv_fake_nr_runs(struct hv_vcpu *v)
-{
-	unsigned int n;
-
-	pthread_mutex_lock(&v->lock);
-	n = v->runs;
-	pthread_mutex_unlock(&v->lock);
-	return n;
-}
-
-int hv_fake_kick_pending(struct hv_vcpu *v)
-{
-	return atomic_load(&v->kicked);
-}
-
-uint32_t hv_fake_vcpu_id(struct hv_vcpu *v)
-{
-	return v->id;
-}
-
-void hv_fake_vcpu_config(struct hv_vcpu *v, struct hv_vcpu_config *out)
-{
-	*out = v->cfg;
-}
-
-void *hv_fake_vcpu_cookie(struct hv_vcpu *v)
-{
-	return v->cookie;
-}
-
-unsigned int hv_fake_thread_violations(struct hv_vcpu *v)
-{
-	return atomic_load(&v->thread_violations);
 }

@@ -2,8 +2,8 @@
 /*
  * hv_fake.h - the fake hypervisor: every op of struct hv_ops, in memory.
  *
- * Unit tests link tests/fakes/hv_fake.c statically and attach it with
- * plugin_attach(&hv_fake_desc); the same source also builds
+ * Unit tests link tests/fakes/hv_fake*.c statically and attach it with
+ * plugin_attach(&hv_fake_desc); the same sources also build
  * build/plugins/hv-fake.so (descriptor name "fake") for the loader tests.
  * Nothing here touches /dev/kvm: the fake records what the core asks for
  * (memory map, irqfds, ioeventfds, routes, MSIs, irq lines, irqchip,
