@@ -7,9 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #define LOG_MOD "acpi-pm"

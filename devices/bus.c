@@ -136,10 +136,12 @@ int bus_access(struct bus *b, uint64_t addr, void *data, uint32_t len,
 	uint64_t off;
 	int ret;
 
+	if (!len || len > 8)
+		return -EINVAL; /* not an access: leave the buffer alone */
 	if (!write)
 		memset(data, 0, len);
-	if (!len || len > 8 || addr + len - 1 < addr) {
-		ret = -EINVAL;
+	if (addr + len - 1 < addr) {
+		ret = -EINVAL; /* wraps the address space */
 		goto bad;
 	}
 	pthread_rwlock_rdlock(&b->lock);

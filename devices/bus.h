@@ -60,7 +60,8 @@ int bus_register(struct bus *b, uint64_t base, uint64_t size,
 int bus_unregister(struct bus *b, uint64_t base);
 
 /*
- * Dispatch one guest access of len (1..8) bytes at addr.  Writes pass
+ * Dispatch one guest access of len (1..8; other lengths return -EINVAL
+ * without touching `data`) bytes at addr.  Writes pass
  * `data`; reads fill it.  An access not contained in one range is
  * unclaimed: returns -ENOENT and reads yield all-ones.  A length outside
  * the range's min/max also reads all-ones and drops writes, returning

@@ -38,10 +38,11 @@ static int efd_signal(int efd)
 
 int irq_set_level(struct irq_line *l, int level)
 {
-	int old = l->level;
+	int old;
 
 	level = !!level;
-	l->level = level;
+	/* Atomic so that two threads driving one line see each edge once. */
+	old = __atomic_exchange_n(&l->level, level, __ATOMIC_ACQ_REL);
 	if (l->efd >= 0)
 		return (!old && level) ? efd_signal(l->efd) : 0;
 	if (l->cb && old != level)
@@ -52,7 +53,7 @@ int irq_set_level(struct irq_line *l, int level)
 int irq_pulse(struct irq_line *l)
 {
 	if (l->efd >= 0) {
-		l->level = 0;
+		__atomic_store_n(&l->level, 0, __ATOMIC_RELEASE);
 		return efd_signal(l->efd);
 	}
 	if (l->cb) {

@@ -10,7 +10,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define LOG_MOD "uart8250"
 #include "devices/serial_8250.h"
@@ -324,6 +323,9 @@ static void reg_write(struct uart8250 *u, unsigned int reg, uint8_t v,
 		break;
 	case REG_IIR_FCR:
 		fcr_write(u, v);
+		/* A cleared or resized FIFO has room without any RBR read;
+		 * a backend blocked on a full FIFO must hear of it. */
+		df->rx_space = true;
 		break;
 	case REG_LCR:
 		u->lcr = v;
@@ -470,4 +472,6 @@ void uart8250_reset(struct uart8250 *u)
 	pthread_mutex_lock(&u->lock);
 	reset_locked(u);
 	pthread_mutex_unlock(&u->lock);
+	if (u->cfg.rx_space)
+		u->cfg.rx_space(u->cfg.opaque);
 }

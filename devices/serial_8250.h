@@ -43,8 +43,11 @@ struct uart8250_cfg {
 	/* Bytes the guest transmits (not in loopback).  vCPU thread.  May
 	 * be NULL: output is dropped. */
 	void (*tx)(void *opaque, const uint8_t *buf, size_t len);
-	/* Optional: the guest consumed a received byte or left loopback, so
-	 * uart8250_rx() may accept more.  vCPU thread. */
+	/* Optional: the receive FIFO may have gained room (the guest read a
+	 * byte, wrote FCR, left loopback, or the device was reset), so
+	 * uart8250_rx() may accept more.  A backend that stops feeding input
+	 * when uart8250_rx() takes less than offered waits for this.  vCPU
+	 * thread, or the uart8250_reset() caller. */
 	void (*rx_space)(void *opaque);
 	void *opaque;
 };
@@ -66,7 +69,8 @@ int uart8250_attach(struct uart8250 *u, struct bus *pio, uint16_t base);
  * first; no access may be running. */
 void uart8250_destroy(struct uart8250 *u);
 
-/* Back to the power-on state; lowers the irq line.  Any thread. */
+/* Back to the power-on state; lowers the irq line and calls rx_space()
+ * (the FIFO was emptied).  Any thread; no device lock held on return. */
 void uart8250_reset(struct uart8250 *u);
 
 /*
