@@ -76,6 +76,18 @@ run_lines() { # suite command...
 	[ $rc -ne 0 ] && [ $nfail -eq 0 ] && record FAIL "$suite" "exit status $rc"
 }
 
+# The loader tests also load the real Debian kernel that the end-to-end
+# tests use; fetch it first (cached) when the end-to-end tests are on.
+if [[ " $TESTS " == *" e2e "* ]] && [ -x tests/e2e/fetch-kernel.sh ]; then
+	O=$O tests/e2e/fetch-kernel.sh >/dev/null ||
+		record FAIL e2e/fetch-kernel "cannot fetch the guest kernel"
+fi
+if [ -f "$O/e2e/kernel.env" ]; then
+	NIMBUS_TEST_BZIMAGE=$(sed -n 's/^KERNEL_BZIMAGE=//p' "$O/e2e/kernel.env")
+	NIMBUS_TEST_VMLINUX=$(sed -n 's/^KERNEL_VMLINUX=//p' "$O/e2e/kernel.env")
+	export NIMBUS_TEST_BZIMAGE NIMBUS_TEST_VMLINUX
+fi
+
 if [[ " $TESTS " == *" unit "* ]]; then
 	echo "== unit tests"
 	for t in "$O"/tests/unit/test_*; do
