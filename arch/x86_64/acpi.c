@@ -30,7 +30,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 
 struct acpi_rsdp {
 	char signature[8]; /* "RSD PTR " */
-	uint8_t checksum;  /* bytes 0-19 */
+	uint8_t checksum; /* bytes 0-19 */
 	char oem_id[6];
 	uint8_t revision; /* 2: ACPI 2.0+ layout */
 	uint32_t rsdt_address;
@@ -134,9 +134,9 @@ _Static_assert(offsetof(struct acpi_fadt, sleep_control_reg) == 244, "FADT");
 
 /* FADT flags (ACPI 6.5, table 5.10). */
 #define FADT_WBINVD (1u << 0)
-#define FADT_PWR_BUTTON (1u << 4)  /* power button is not fixed hardware */
-#define FADT_SLP_BUTTON (1u << 5)  /* sleep button is not fixed hardware */
-#define FADT_FIX_RTC (1u << 6)     /* no RTC wake status in fixed regs */
+#define FADT_PWR_BUTTON (1u << 4) /* power button is not fixed hardware */
+#define FADT_SLP_BUTTON (1u << 5) /* sleep button is not fixed hardware */
+#define FADT_FIX_RTC (1u << 6) /* no RTC wake status in fixed regs */
 #define FADT_TMR_VAL_EXT (1u << 8) /* 32-bit PM timer */
 #define FADT_RESET_REG_SUP (1u << 10)
 #define FADT_HW_REDUCED_ACPI (1u << 20)
@@ -228,8 +228,8 @@ static uint8_t checksum(const uint8_t *p, size_t len)
 	return (uint8_t)-sum;
 }
 
-static void header_init(struct acpi_header *h, const char *sig,
-			uint32_t length, uint8_t revision)
+static void header_init(struct acpi_header *h, const char *sig, uint32_t length,
+			uint8_t revision)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->signature, sig, 4);
@@ -337,7 +337,8 @@ static void write_rsdp(uint8_t *g, uint64_t base, const struct acpi_layout *l)
 
 static void write_xsdt(uint8_t *g, uint64_t base, const struct acpi_layout *l)
 {
-	const uint64_t entries[XSDT_ENTRIES] = { base + l->fadt, base + l->madt };
+	const uint64_t entries[XSDT_ENTRIES] = { base + l->fadt,
+						 base + l->madt };
 	struct acpi_header h;
 
 	header_init(&h, "XSDT", l->xsdt_len, 1);
@@ -367,7 +368,8 @@ static void write_fadt(uint8_t *g, uint64_t base, const struct acpi_layout *l,
 	f.reset_value = X86_ACPI_RESET_VALUE;
 	f.minor_version = FADT_MINOR_VERSION;
 	gas_io(&f.sleep_control_reg, 8, ACPI_GAS_ACCESS_BYTE, X86_ACPI_PM_PORT);
-	gas_io(&f.sleep_status_reg, 8, ACPI_GAS_ACCESS_BYTE, X86_ACPI_PM_PORT);
+	gas_io(&f.sleep_status_reg, 8, ACPI_GAS_ACCESS_BYTE,
+	       X86_ACPI_SLEEP_STS_PORT);
 	if (cfg->has_pm_timer) {
 		f.pm_tmr_blk = X86_ACPI_PM_TMR_PORT;
 		f.pm_tmr_len = 4;
@@ -481,12 +483,12 @@ int x86_acpi_build(struct guest_mem *m, uint64_t base, uint64_t max_size,
 	int ret;
 
 	if (!cfg->nr_vcpus || cfg->nr_vcpus > X86_ACPI_MAX_VCPUS) {
-		log_err("ACPI: %u vCPUs unsupported (1-%u)", cfg->nr_vcpus,
+		log_err("%u vCPUs unsupported (1-%u)", cfg->nr_vcpus,
 			X86_ACPI_MAX_VCPUS);
 		return -EINVAL;
 	}
 	if (base & (ACPI_TABLE_ALIGN - 1)) {
-		log_err("ACPI: base %#llx is not 16-byte aligned",
+		log_err("base %#llx is not 16-byte aligned",
 			(unsigned long long)base);
 		return -EINVAL;
 	}
@@ -494,12 +496,12 @@ int x86_acpi_build(struct guest_mem *m, uint64_t base, uint64_t max_size,
 	aml_buf_init(&aml);
 	ret = dsdt_build(&aml, cfg);
 	if (ret) {
-		log_err("ACPI: cannot build the DSDT: %s", strerror(-ret));
+		log_err("cannot build the DSDT: %s", strerror(-ret));
 		goto out_free_aml;
 	}
 	layout_compute(&l, aml.len, cfg->nr_vcpus);
 	if (l.used > max_size) {
-		log_err("ACPI: tables need %llu bytes, %llu available",
+		log_err("tables need %llu bytes, %llu available",
 			(unsigned long long)l.used,
 			(unsigned long long)max_size);
 		ret = -ENOSPC;
@@ -507,7 +509,7 @@ int x86_acpi_build(struct guest_mem *m, uint64_t base, uint64_t max_size,
 	}
 	g = guest_mem_ptr(m, base, l.used);
 	if (!g) {
-		log_err("ACPI: [%#llx, +%#llx) is not guest RAM",
+		log_err("[%#llx, +%#llx) is not guest RAM",
 			(unsigned long long)base, (unsigned long long)l.used);
 		ret = -EFAULT;
 		goto out_free_aml;

@@ -34,15 +34,15 @@
 #define AML_DEVICE_OP 0x82 /* after AML_EXT_OP_PREFIX */
 
 /* Resource descriptor tags (ACPI 6.5, 6.4.2 small and 6.4.3 large). */
-#define RES_IRQ_SHORT 0x22    /* small type 4, length 2 */
-#define RES_IRQ_FLAGS 0x23    /* small type 4, length 3 */
-#define RES_IO 0x47           /* small type 8, length 7 */
-#define RES_END_TAG 0x79      /* small type 0xf, length 1 */
-#define RES_MEM32_FIXED 0x86  /* large type 6 */
-#define RES_DWORD_ADDR 0x87   /* large type 7 */
-#define RES_WORD_ADDR 0x88    /* large type 8 */
-#define RES_EXT_IRQ 0x89      /* large type 9 */
-#define RES_QWORD_ADDR 0x8a   /* large type 0xa */
+#define RES_IRQ_SHORT 0x22 /* small type 4, length 2 */
+#define RES_IRQ_FLAGS 0x23 /* small type 4, length 3 */
+#define RES_IO 0x47 /* small type 8, length 7 */
+#define RES_END_TAG 0x79 /* small type 0xf, length 1 */
+#define RES_MEM32_FIXED 0x86 /* large type 6 */
+#define RES_DWORD_ADDR 0x87 /* large type 7 */
+#define RES_WORD_ADDR 0x88 /* large type 8 */
+#define RES_EXT_IRQ 0x89 /* large type 9 */
+#define RES_QWORD_ADDR 0x8a /* large type 0xa */
 
 /* Keep a runaway builder from eating host memory: 2^28 is AML's limit. */
 #define AML_BUF_MAX ((size_t)AML_PKGLEN_MAX)
@@ -152,7 +152,8 @@ static bool is_hex_upper(char c)
 
 static unsigned int hex_val(char c)
 {
-	return c <= '9' ? (unsigned int)(c - '0') : (unsigned int)(c - 'A' + 10);
+	return c <= '9' ? (unsigned int)(c - '0') :
+			  (unsigned int)(c - 'A' + 10);
 }
 
 int aml_eisaid_encode(const char *id, uint32_t *out)
@@ -262,7 +263,8 @@ static size_t int_encode(uint64_t v, uint8_t out[9])
 
 	if (v == 0 || v == 1 || v == UINT64_MAX) {
 		out[0] = v == 0 ? AML_ZERO_OP :
-			 v == 1 ? AML_ONE_OP : AML_ONES_OP;
+			 v == 1 ? AML_ONE_OP :
+				  AML_ONES_OP;
 		return 1;
 	}
 	if (v <= 0xff) {
@@ -515,8 +517,7 @@ int aml_res_ext_irq(struct aml_buf *b, uint32_t gsi, unsigned int flags)
 	return put_le(b, gsi, 4);
 }
 
-int aml_res_mem32_fixed(struct aml_buf *b, bool rw, uint32_t base,
-			uint32_t len)
+int aml_res_mem32_fixed(struct aml_buf *b, bool rw, uint32_t base, uint32_t len)
 {
 	put8(b, RES_MEM32_FIXED);
 	put_le(b, 9, 2);
@@ -545,8 +546,8 @@ static int res_addr(struct aml_buf *b, uint8_t tag, unsigned int size,
 }
 
 int aml_res_word_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
-		      uint8_t tflags, uint16_t gran, uint16_t min,
-		      uint16_t max, uint16_t tra, uint16_t len)
+		      uint8_t tflags, uint16_t gran, uint16_t min, uint16_t max,
+		      uint16_t tra, uint16_t len)
 {
 	const uint64_t v[5] = { gran, min, max, tra, len };
 

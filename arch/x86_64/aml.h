@@ -44,10 +44,10 @@ struct aml_buf {
 #define AML_SERIALIZED true
 
 /* IRQ / Extended Interrupt descriptor flags (ACPI 6.5, 6.4.2.1, 6.4.3.6). */
-#define AML_IRQ_EDGE 0x1u       /* else level triggered */
+#define AML_IRQ_EDGE 0x1u /* else level triggered */
 #define AML_IRQ_ACTIVE_LOW 0x2u /* else active high */
-#define AML_IRQ_SHARED 0x4u     /* else exclusive */
-#define AML_IRQ_WAKE 0x8u       /* wake capable */
+#define AML_IRQ_SHARED 0x4u /* else exclusive */
+#define AML_IRQ_WAKE 0x8u /* wake capable */
 
 /* Address space descriptors: resource type (ACPI 6.5, 6.4.3.5). */
 #define AML_ADDR_MEMORY 0u
@@ -55,13 +55,13 @@ struct aml_buf {
 #define AML_ADDR_BUS 2u
 
 /* General flags of address space descriptors. */
-#define AML_ADDR_CONSUMER 0x01u  /* ResourceConsumer (else producer) */
+#define AML_ADDR_CONSUMER 0x01u /* ResourceConsumer (else producer) */
 #define AML_ADDR_SUB_DECODE 0x02u /* _DEC: subtractive decode */
 #define AML_ADDR_MIN_FIXED 0x04u /* _MIF */
 #define AML_ADDR_MAX_FIXED 0x08u /* _MAF */
 
 /* Type-specific flags: memory ranges. */
-#define AML_MEM_RW 0x01u              /* _RW: read-write (else read-only) */
+#define AML_MEM_RW 0x01u /* _RW: read-write (else read-only) */
 #define AML_MEM_NONCACHEABLE (0u << 1) /* _MEM */
 #define AML_MEM_CACHEABLE (1u << 1)
 #define AML_MEM_WRITE_COMBINING (2u << 1)
@@ -170,8 +170,8 @@ int aml_res_mem32_fixed(struct aml_buf *b, bool rw, uint32_t base,
  * No resource source.  -EINVAL if max < min.
  */
 int aml_res_word_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
-		      uint8_t tflags, uint16_t gran, uint16_t min,
-		      uint16_t max, uint16_t tra, uint16_t len);
+		      uint8_t tflags, uint16_t gran, uint16_t min, uint16_t max,
+		      uint16_t tra, uint16_t len);
 int aml_res_dword_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
 		       uint8_t tflags, uint32_t gran, uint32_t min,
 		       uint32_t max, uint32_t tra, uint32_t len);

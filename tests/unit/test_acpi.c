@@ -160,35 +160,34 @@ static void walk(struct fixture *f, uint64_t rsdp, struct tables *t)
 	check_table(f, t->madt, "APIC", 6, t);
 }
 
-static void check_fadt(struct fixture *f, const struct tables *t,
-		       int pm_timer)
+static void check_fadt(struct fixture *f, const struct tables *t, int pm_timer)
 {
 	const uint8_t *p = f->ram + t->fadt;
 	uint32_t flags = rd32(p + 112);
 	uint16_t boot = rd16(p + 109);
 
-	assert_int_equal(p[131], 5);          /* minor version: ACPI 6.5 */
-	assert_int_equal(rd32(p + 36), 0);    /* no FACS */
-	assert_int_equal(rd64(p + 132), 0);   /* no X_FACS */
+	assert_int_equal(p[131], 5); /* minor version: ACPI 6.5 */
+	assert_int_equal(rd32(p + 36), 0); /* no FACS */
+	assert_int_equal(rd64(p + 132), 0); /* no X_FACS */
 	assert_int_equal(rd32(p + 40), t->dsdt);
-	assert_int_equal(rd16(p + 46), 0);    /* no SCI */
-	assert_int_equal(rd32(p + 48), 0);    /* no SMI_CMD */
-	assert_int_equal(rd32(p + 56), 0);    /* no PM1a_EVT_BLK */
-	assert_int_equal(rd32(p + 64), 0);    /* no PM1a_CNT_BLK */
-	assert_true(flags & (1u << 20));      /* HW_REDUCED_ACPI */
-	assert_true(flags & (1u << 10));      /* RESET_REG_SUP */
-	assert_true(flags & (1u << 4));       /* PWR_BUTTON: not fixed */
-	assert_true(flags & (1u << 5));       /* SLP_BUTTON: not fixed */
-	assert_true(flags & (1u << 6));       /* FIX_RTC */
+	assert_int_equal(rd16(p + 46), 0); /* no SCI */
+	assert_int_equal(rd32(p + 48), 0); /* no SMI_CMD */
+	assert_int_equal(rd32(p + 56), 0); /* no PM1a_EVT_BLK */
+	assert_int_equal(rd32(p + 64), 0); /* no PM1a_CNT_BLK */
+	assert_true(flags & (1u << 20)); /* HW_REDUCED_ACPI */
+	assert_true(flags & (1u << 10)); /* RESET_REG_SUP */
+	assert_true(flags & (1u << 4)); /* PWR_BUTTON: not fixed */
+	assert_true(flags & (1u << 5)); /* SLP_BUTTON: not fixed */
+	assert_true(flags & (1u << 6)); /* FIX_RTC */
 	assert_int_equal(!!(flags & (1u << 8)), pm_timer); /* TMR_VAL_EXT */
-	assert_true(boot & (1u << 2));        /* VGA not present */
-	assert_false(boot & (1u << 1));       /* no usable 8042 */
-	assert_false(boot & (1u << 3));       /* MSI allowed */
-	assert_false(boot & (1u << 5));       /* CMOS RTC present */
+	assert_true(boot & (1u << 2)); /* VGA not present */
+	assert_false(boot & (1u << 1)); /* no usable 8042 */
+	assert_false(boot & (1u << 3)); /* MSI allowed */
+	assert_false(boot & (1u << 5)); /* CMOS RTC present */
 	check_gas_io8(p + 116, X86_ACPI_PM_PORT);
 	assert_int_equal(p[128], X86_ACPI_RESET_VALUE);
 	check_gas_io8(p + 244, X86_ACPI_PM_PORT); /* sleep control */
-	check_gas_io8(p + 256, X86_ACPI_PM_PORT); /* sleep status */
+	check_gas_io8(p + 256, X86_ACPI_SLEEP_STS_PORT); /* 0x601 */
 	assert_memory_equal(p + 268, "NIMBUS\0\0", 8);
 	if (pm_timer) {
 		assert_int_equal(p[208], 1);
@@ -232,10 +231,10 @@ static void check_madt(struct fixture *f, const struct tables *t,
 			break;
 		case 2: /* Interrupt Source Override */
 			assert_int_equal(e[1], 10);
-			assert_int_equal(e[2], 0);         /* ISA */
-			assert_int_equal(e[3], 0);         /* IRQ0 */
-			assert_int_equal(rd32(e + 4), 2);  /* GSI 2 */
-			assert_int_equal(rd16(e + 8), 5);  /* edge, high */
+			assert_int_equal(e[2], 0); /* ISA */
+			assert_int_equal(e[3], 0); /* IRQ0 */
+			assert_int_equal(rd32(e + 4), 2); /* GSI 2 */
+			assert_int_equal(rd16(e + 8), 5); /* edge, high */
 			n_iso++;
 			break;
 		case 4: /* Local APIC NMI */
@@ -269,14 +268,14 @@ static bool contains(const uint8_t *hay, size_t len, const uint8_t *needle,
 static void check_dsdt(struct fixture *f, const struct tables *t, int serial)
 {
 	/* Name(_S5_, Package(4) { 5, Zero, Zero, Zero }) */
-	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x07,
-				      0x04, 0x0a, X86_ACPI_S5_TYP, 0x00, 0x00,
-				      0x00 };
+	static const uint8_t s5[] = { 0x08, '_',  'S',	'5',  '_',
+				      0x12, 0x07, 0x04, 0x0a, X86_ACPI_S5_TYP,
+				      0x00, 0x00, 0x00 };
 	static const uint8_t com1[] = { 0x0c, 0x41, 0xd0, 0x05, 0x01 };
 	static const uint8_t rtc[] = { 0x0c, 0x41, 0xd0, 0x0b, 0x00 };
 	static const uint8_t io3f8[] = { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03 };
-	static const uint8_t io70[] = { 0x47, 0x01, 0x70, 0x00, 0x70, 0x00,
-					0x01, 0x02 };
+	static const uint8_t io70[] = { 0x47, 0x01, 0x70, 0x00,
+					0x70, 0x00, 0x01, 0x02 };
 	static const uint8_t sb[] = { 0x10 };
 	const uint8_t *p = f->ram + t->dsdt;
 	uint32_t len = rd32(p + 4);
@@ -292,8 +291,8 @@ static void check_dsdt(struct fixture *f, const struct tables *t, int serial)
 	assert_true(contains(p + 36, len - 36, (const uint8_t *)"_SB_", 4));
 }
 
-static void build_and_check(struct fixture *f, uint32_t nr_vcpus,
-			    int serial, int pm_timer)
+static void build_and_check(struct fixture *f, uint32_t nr_vcpus, int serial,
+			    int pm_timer)
 {
 	struct x86_acpi_cfg cfg = {
 		.nr_vcpus = nr_vcpus,
@@ -363,8 +362,8 @@ static void test_bad_vcpu_count(void **state)
 					&cfg, &rsdp),
 			 -EINVAL);
 	cfg.nr_vcpus = 1;
-	assert_int_equal(x86_acpi_build(&f->m, X86_ACPI_BASE + 8,
-					X86_ACPI_MAX, &cfg, &rsdp),
+	assert_int_equal(x86_acpi_build(&f->m, X86_ACPI_BASE + 8, X86_ACPI_MAX,
+					&cfg, &rsdp),
 			 -EINVAL);
 }
 
@@ -388,9 +387,8 @@ static void test_too_small(void **state)
 					&rsdp),
 			 -ENOSPC);
 	assert_int_equal(f->ram[X86_ACPI_BASE], FILL); /* nothing written */
-	assert_int_equal(x86_acpi_build(&f->m, X86_ACPI_BASE, need, &cfg,
-					&rsdp),
-			 0);
+	assert_int_equal(
+		x86_acpi_build(&f->m, X86_ACPI_BASE, need, &cfg, &rsdp), 0);
 }
 
 static void test_not_ram(void **state)
@@ -416,14 +414,10 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_build_1_vcpu),
-		T(test_build_2_vcpus),
-		T(test_build_64_vcpus),
-		T(test_build_255_vcpus_no_serial),
-		T(test_build_pm_timer),
-		T(test_bad_vcpu_count),
-		T(test_too_small),
-		T(test_not_ram),
+		T(test_build_1_vcpu),	T(test_build_2_vcpus),
+		T(test_build_64_vcpus), T(test_build_255_vcpus_no_serial),
+		T(test_build_pm_timer), T(test_bad_vcpu_count),
+		T(test_too_small),	T(test_not_ram),
 	};
 #undef T
 

@@ -45,10 +45,10 @@ static void expect_bytes(const struct aml_buf *b, const uint8_t *exp,
 	assert_memory_equal(b->data, exp, len);
 }
 
-#define EXPECT(b, ...)                                                   \
-	do {                                                             \
-		static const uint8_t exp_[] = { __VA_ARGS__ };           \
-		expect_bytes((b), exp_, sizeof(exp_));                   \
+#define EXPECT(b, ...)                                         \
+	do {                                                   \
+		static const uint8_t exp_[] = { __VA_ARGS__ }; \
+		expect_bytes((b), exp_, sizeof(exp_));         \
 	} while (0)
 
 static void test_pkglen_encode(void **state)
@@ -59,12 +59,12 @@ static void test_pkglen_encode(void **state)
 		uint8_t bytes[4];
 	} cases[] = {
 		{ 0, 1, { 0x01 } },
-		{ 62, 1, { 0x3f } },                   /* 63 total: 1 byte */
-		{ 63, 2, { 0x41, 0x04 } },             /* 65 total */
+		{ 62, 1, { 0x3f } }, /* 63 total: 1 byte */
+		{ 63, 2, { 0x41, 0x04 } }, /* 65 total */
 		{ 64, 2, { 0x42, 0x04 } },
-		{ 4093, 2, { 0x4f, 0xff } },           /* 4095 total */
-		{ 4094, 3, { 0x81, 0x00, 0x01 } },     /* 4097 total */
-		{ 1048572, 3, { 0x8f, 0xff, 0xff } },  /* 0xfffff total */
+		{ 4093, 2, { 0x4f, 0xff } }, /* 4095 total */
+		{ 4094, 3, { 0x81, 0x00, 0x01 } }, /* 4097 total */
+		{ 1048572, 3, { 0x8f, 0xff, 0xff } }, /* 0xfffff total */
 		{ 1048573, 4, { 0xc1, 0x00, 0x00, 0x01 } },
 		{ 0x0ffffffb, 4, { 0xcf, 0xff, 0xff, 0xff } },
 	};
@@ -83,8 +83,8 @@ static void test_pkglen_encode(void **state)
 }
 
 /* Scope(_SB) holding `fill` raw bytes: check header and moved content. */
-static void scope_with_fill(struct aml_buf *b, size_t fill,
-			    const uint8_t *pl, size_t pl_len)
+static void scope_with_fill(struct aml_buf *b, size_t fill, const uint8_t *pl,
+			    size_t pl_len)
 {
 	uint8_t *raw = malloc(fill);
 	size_t mark, i;
@@ -156,7 +156,8 @@ static void test_integers(void **state)
 		{ 0x10000, 5, { 0x0c, 0x00, 0x00, 0x01, 0x00 } },
 		{ 0xffffffff, 5, { 0x0c, 0xff, 0xff, 0xff, 0xff } },
 		{ 0x100000000ull, 9, { 0x0e, 0, 0, 0, 0, 1, 0, 0, 0 } },
-		{ 0xfffffffffffffffeull, 9,
+		{ 0xfffffffffffffffeull,
+		  9,
 		  { 0x0e, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } },
 		{ UINT64_MAX, 1, { 0xff } },
 	};
@@ -214,8 +215,8 @@ static void test_namestring(void **state)
 	EXPECT(b, 0x5c, 0x2e, '_', 'S', 'B', '_', 'P', 'C', 'I', '0');
 	aml_buf_free(b);
 	aml_namestring(b, "\\_SB.PCI0.ISA");
-	EXPECT(b, 0x5c, 0x2f, 0x03, '_', 'S', 'B', '_', 'P', 'C', 'I', '0',
-	       'I', 'S', 'A', '_');
+	EXPECT(b, 0x5c, 0x2f, 0x03, '_', 'S', 'B', '_', 'P', 'C', 'I', '0', 'I',
+	       'S', 'A', '_');
 	aml_buf_free(b);
 	aml_namestring(b, "^^FOO");
 	EXPECT(b, 0x5e, 0x5e, 'F', 'O', 'O', '_');
@@ -385,21 +386,23 @@ static void test_memory_and_address_descriptors(void **state)
 			   AML_MEM_RW | AML_MEM_NONCACHEABLE, 0, 0xc0000000,
 			   0xfebfffff, 0, 0x3ec00000);
 	EXPECT(b, 0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, 0, 0, 0, 0, 0x00, 0x00,
-	       0x00, 0xc0, 0xff, 0xff, 0xbf, 0xfe, 0, 0, 0, 0, 0x00, 0x00,
-	       0xc0, 0x3e);
+	       0x00, 0xc0, 0xff, 0xff, 0xbf, 0xfe, 0, 0, 0, 0, 0x00, 0x00, 0xc0,
+	       0x3e);
 	aml_buf_free(b);
 
 	/* QWordMemory(..., Prefetchable, ReadWrite, 0, 4G, 8G-1, 0, 4G) */
 	aml_res_qword_addr(b, AML_ADDR_MEMORY,
 			   AML_ADDR_MIN_FIXED | AML_ADDR_MAX_FIXED,
-			   AML_MEM_RW | AML_MEM_PREFETCHABLE, 0,
-			   0x100000000ull, 0x1ffffffffull, 0, 0x100000000ull);
+			   AML_MEM_RW | AML_MEM_PREFETCHABLE, 0, 0x100000000ull,
+			   0x1ffffffffull, 0, 0x100000000ull);
+	/* clang-format off */
 	EXPECT(b, 0x8a, 0x2b, 0x00, 0x00, 0x0c, 0x07,
-	       0, 0, 0, 0, 0, 0, 0, 0,
-	       0, 0, 0, 0, 1, 0, 0, 0,
-	       0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0,
-	       0, 0, 0, 0, 0, 0, 0, 0,
-	       0, 0, 0, 0, 1, 0, 0, 0);
+	       0, 0, 0, 0, 0, 0, 0, 0,             /* _GRA */
+	       0, 0, 0, 0, 1, 0, 0, 0,             /* _MIN */
+	       0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0, /* _MAX */
+	       0, 0, 0, 0, 0, 0, 0, 0,             /* _TRA */
+	       0, 0, 0, 0, 1, 0, 0, 0);            /* _LEN */
+	/* clang-format on */
 	aml_buf_free(b);
 
 	/* WordBusNumber(Producer, MinFixed, MaxFixed, PosDecode, 0, 0, 0xff,
@@ -415,8 +418,8 @@ static void test_memory_and_address_descriptors(void **state)
 	aml_res_dword_addr(b, AML_ADDR_IO,
 			   AML_ADDR_MIN_FIXED | AML_ADDR_MAX_FIXED,
 			   AML_IO_RANGE_ENTIRE, 0, 0xd00, 0xffff, 0, 0xf300);
-	EXPECT(b, 0x87, 0x17, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0, 0, 0x00, 0x0d,
-	       0, 0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0x00, 0xf3, 0, 0);
+	EXPECT(b, 0x87, 0x17, 0x00, 0x01, 0x0c, 0x03, 0, 0, 0, 0, 0x00, 0x0d, 0,
+	       0, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0x00, 0xf3, 0, 0);
 	aml_buf_free(b);
 
 	assert_int_equal(aml_res_dword_addr(b, AML_ADDR_MEMORY, 0, 0, 0, 10, 9,
