@@ -23,7 +23,9 @@
 #define X86_EBDA_START 0x9fc00ull /* reserved in e820 from here */
 #define X86_BIOS_START 0xe0000ull /* reserved to 1 MiB */
 #define X86_ACPI_BASE 0xe0000ull /* RSDP first, then the tables */
-#define X86_ACPI_MAX 0x20000ull /* room up to 1 MiB */
+#define X86_ACPI_MAX 0x1f000ull /* room up to the reset stub page */
+#define X86_RESET_STUB_ADDR 0xff000ull /* page holding the reset vector */
+#define X86_RESET_VECTOR 0xffff0ull /* where F000:FFF0 points */
 #define X86_HIMEM_START 0x100000ull /* 1 MiB */
 #define X86_KERNEL_ADDR 0x1000000ull /* bzImage protected-mode code */
 

@@ -244,6 +244,35 @@ fail:
 	return ret;
 }
 
+/*
+ * Firmware would have code at the reset vector; we have none, yet guests
+ * jump there to reboot (x86 Linux on hardware-reduced ACPI without EFI
+ * uses its "BIOS" method: real mode, then ljmp F000:FFF0).  Put a stub
+ * there that asks the platform for a reset the way a guest would: the
+ * ACPI reset register, then an i8042 reset pulse, then halt.
+ */
+static int write_reset_stub(struct guest_mem *m)
+{
+	static const uint8_t stub[] = {
+		0xba,
+		X86_ACPI_PM_PORT & 0xff,
+		X86_ACPI_PM_PORT >> 8, /* mov dx */
+		0xb0,
+		X86_ACPI_RESET_VALUE, /* mov al, reset value */
+		0xee, /* out dx, al */
+		0xb0,
+		0xfe, /* mov al, 0xfe */
+		0xe6,
+		X86_I8042_CMD_PORT, /* out 0x64, al */
+		0xf4, /* hlt */
+		0xeb,
+		0xfd, /* jmp back to hlt */
+	};
+
+	_Static_assert(sizeof(stub) <= 16, "reset stub must fit below 1 MiB");
+	return guest_mem_write(m, X86_RESET_VECTOR, stub, sizeof(stub));
+}
+
 int arch_vm_create(const struct arch_host *h, struct arch_vm **out, char *err,
 		   size_t errlen)
 {
@@ -289,8 +318,10 @@ int arch_vm_create(const struct arch_host *h, struct arch_vm **out, char *err,
 	if (ret)
 		goto fail;
 	ret = x86_boot_write_tables(h->mem, &a->boot);
+	if (!ret)
+		ret = write_reset_stub(h->mem);
 	if (ret) {
-		snprintf(err, errlen, "cannot write boot page tables: %s",
+		snprintf(err, errlen, "cannot write boot tables: %s",
 			 strerror(-ret));
 		goto fail;
 	}

@@ -138,7 +138,10 @@ static void test_create_wires_platform(void **state)
 	struct hv_irqchip_config ic;
 	struct hv_fake_region r;
 	struct hv_vm_config vc;
-	uint8_t rsdp[8];
+	static const uint8_t want_stub[] = {
+		0xba, 0x00, 0x06, 0xb0, 0x01, 0xee
+	};
+	uint8_t rsdp[8], stub[6];
 	uint32_t magic, gsi;
 	struct hv_fake_irqfd irqfd;
 
@@ -163,6 +166,12 @@ static void test_create_wires_platform(void **state)
 	assert_int_equal(
 		guest_mem_read(&f->vm.mem, X86_PVH_INFO_ADDR, &magic, 4), 0);
 	assert_int_equal(magic, 0x336ec578);
+	/* The reset vector holds a stub that writes the ACPI reset
+	 * register (mov dx, 0x600; mov al, 1; out dx, al). */
+	assert_int_equal(guest_mem_read(&f->vm.mem, X86_RESET_VECTOR, stub,
+					sizeof(stub)),
+			 0);
+	assert_memory_equal(stub, want_stub, sizeof(stub));
 	vm_destroy(&f->vm);
 }
 
