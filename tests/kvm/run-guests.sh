@@ -12,7 +12,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	for c in hello uart cmos reset debugport smp sigterm badkernel; do
+	for c in hello uart cmos reset acpireset debugport smp badkernel; do
 		echo "SKIP: guest/$c: /dev/kvm is not available"
 	done
 	exit 0
@@ -76,31 +76,39 @@ fi
 boot smp --cpus boot=2; rc=$?
 expect_pass smp smp $rc
 
-# reset: the i8042 reset reboots the guest; after two boots SIGTERM
-# must end nimbus cleanly with status 0.
-rm -f "$T/serial"
-"$NIMBUS" --kernel "$G/reset.elf" --memory size=64M \
-	--serial "file=$T/serial" 2>"$T/log" &
-pid=$!
-for _ in $(seq 100); do
-	n=$(grep -c "NIMBUS-TEST: BOOT" "$T/serial" 2>/dev/null)
-	[ "${n:-0}" -ge 2 ] && break
-	sleep 0.1
-done
-kill -TERM $pid 2>/dev/null
-for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-kill -KILL $pid 2>/dev/null
-wait $pid; rc=$?
-if [ "${n:-0}" -lt 2 ]; then
-	echo "FAIL: guest/reset: saw ${n:-0} boots, expected a reboot after the i8042 reset"
-else
-	echo "PASS: guest/reset"
-fi
-if [ "$rc" -eq 0 ]; then
-	echo "PASS: guest/sigterm"
-else
-	echo "FAIL: guest/sigterm: exit status $rc after SIGTERM"
-fi
+# reset_case CASE GUEST: the guest resets itself on every boot; after two
+# boots SIGTERM must end nimbus cleanly with status 0.
+reset_case() {
+	local case=$1 guest=$2 pid n=0 rc
+	rm -f "$T/serial"
+	"$NIMBUS" --kernel "$G/$guest.elf" --memory size=64M \
+		--serial "file=$T/serial" 2>"$T/log" &
+	pid=$!
+	for _ in $(seq 100); do
+		n=$(grep -c "NIMBUS-TEST: BOOT" "$T/serial" 2>/dev/null)
+		[ "${n:-0}" -ge 2 ] && break
+		sleep 0.1
+	done
+	kill -TERM $pid 2>/dev/null
+	for _ in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	kill -KILL $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	if [ "${n:-0}" -lt 2 ]; then
+		echo "FAIL: guest/$case: saw ${n:-0} boots, expected a reboot"
+	else
+		echo "PASS: guest/$case"
+	fi
+	if [ "$rc" -eq 0 ]; then
+		echo "PASS: guest/$case-sigterm"
+	else
+		echo "FAIL: guest/$case-sigterm: exit status $rc after SIGTERM"
+	fi
+}
+
+# The i8042 reset pulse and the ACPI reset register both reboot.
+reset_case reset reset
+reset_case acpireset acpireset
 
 # A corrupt kernel: a clear one-line error, status 1, no crash.
 head -c 4096 /dev/urandom >"$T/bad.bin"
