@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Build the initramfs of the emulated host ("L1") that runs the e2e cases.
 #
-#   tests/e2e/build-l1.sh [qemu|nimbus]      (default: $L2_VMM, else qemu)
+#   tests/e2e/build-l1.sh [qemu|nimbus]   (default: $L2_VMM, else lib.sh's)
 #
 # L1's initrd is three concatenated cpio archives (the kernel unpacks them
 # in order), each cached on its inputs so that a VMM rebuild only redoes
@@ -16,12 +16,12 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-vmm=${1:-${L2_VMM:-qemu}}
+vmm=${1:-${L2_VMM:-$E2E_DEFAULT_VMM}}
 case $vmm in
 qemu | nimbus) ;;
 *) e2e_die "unknown L2 VMM '$vmm' (qemu or nimbus)" ;;
 esac
-e2e_need_cmd cpio gcc ldd readelf sha256sum
+e2e_need_cmd cpio gcc ldd readelf sha256sum perl
 
 e2e_load_kernel_env
 guest_initrd=$E2E_DIR/guest/initramfs.cpio.gz
@@ -198,6 +198,8 @@ else
 		e2e_die "no plugins in $O/plugins (run make)"
 fi
 
+# Split on purpose: one path per word (build paths have no blanks).
+# shellcheck disable=SC2046
 payload_key=$(e2e_hash "$vmm" $(payload_inputs) "$E2E_DIR/kernel/.stamp" \
 	"$guest_initrd" "$0" "$E2E_SRC/lib.sh" \
 	$(for f in $(payload_inputs); do ldd "$f" 2>/dev/null; done |
@@ -233,8 +235,10 @@ if ! e2e_stamp_ok "$ldir/payload-$vmm.stamp" "$payload_key" ||
 	cp "$KERNEL_BZIMAGE" "$root/payload/guest/bzImage"
 	cp "$KERNEL_VMLINUX" "$root/payload/guest/vmlinux"
 	cp "$guest_initrd" "$root/payload/guest/initramfs.cpio.gz"
-	# The corrupt-kernel case: 4 KiB of random bytes, fixed per payload.
-	head -c 4096 /dev/urandom >"$root/payload/guest/corrupt-kernel"
+	# The corrupt-kernel case: 4 KiB of pseudo-random bytes from a fixed
+	# seed, the same in every build (perl-base is Essential in Debian).
+	perl -e 'srand(20240601); print map { chr(int(rand(256))) } 1 .. 4096' \
+		>"$root/payload/guest/corrupt-kernel"
 	e2e_cpio "$root" "$payload"
 	rm -rf "$root"
 	e2e_stamp_write "$ldir/payload-$vmm.stamp" "$payload_key"

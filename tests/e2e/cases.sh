@@ -66,6 +66,8 @@ l2_vmm_boot()
 		if [ "${L2_INTERACTIVE:-0}" = 1 ]; then
 			ser="-chardev stdio,id=con0,signal=off -serial chardev:con0"
 		fi
+		# $to and $ser split into words on purpose.
+		# shellcheck disable=SC2086
 		exec $to qemu-system-x86_64 -L "$P/qemu" -accel kvm \
 			-M microvm,acpi=on,rtc=on,pit=on,pic=on,isa-serial=on \
 			-cpu host -smp "$4" -m "$5" -nodefaults -no-user-config \
@@ -74,6 +76,7 @@ l2_vmm_boot()
 		;;
 	nimbus)
 		export NIMBUS_PLUGIN_PATH="$P/plugins"
+		# shellcheck disable=SC2086
 		exec $to nimbus --kernel "$1" --initramfs "$2" \
 			--cmdline "$3" --cpus boot="$4" --memory size="$5"M \
 			--serial tty
@@ -147,7 +150,9 @@ l2_run()
 			stopped=timeout
 		fi
 		if [ -n "$stopped" ]; then
-			[ -f "$R_OUT.pid" ] && kill -KILL "$(cat "$R_OUT.pid")" 2>/dev/null
+			if [ -f "$R_OUT.pid" ]; then
+				kill -KILL "$(cat "$R_OUT.pid")" 2>/dev/null || true
+			fi
 			break
 		fi
 		sleep 0.2
@@ -177,6 +182,7 @@ crash_seen()
 info_boot()
 {
 	if [ -f "$W/$1.done" ]; then
+		# shellcheck disable=SC1090 # written by this function below
 		. "$W/$1.done"
 		return 0
 	fi
@@ -325,8 +331,15 @@ case_boot_pvh()
 
 case_reboot()
 {
-	l2_run reboot "$BZIMAGE" "$INITRD" "$GUEST_CMDLINE nimbus.test=reboot" 1 \
-		'NIMBUS-GUEST: BOOT' 2
+	# The kernel's default reboot (ACPI reset, then keyboard controller,
+	# BIOS real-mode restart...) races with a QEMU reset: with QEMU 7.2 as
+	# L2 VMM 4 of 11 reboots ended in "KVM internal error ... emulation
+	# failure"; a triple fault (reboot=t) passed 16 of 16.  Nimbus gets the
+	# default path, the one real guests take.
+	extra=""
+	[ "$L2_VMM" = qemu ] && extra="reboot=t"
+	l2_run reboot "$BZIMAGE" "$INITRD" \
+		"$GUEST_CMDLINE $extra nimbus.test=reboot" 1 'NIMBUS-GUEST: BOOT' 2
 	n=$(grep -c 'NIMBUS-GUEST: BOOT' "$R_OUT" || true)
 	info reboot "$n boots seen (rc=$R_RC)"
 	if crash_seen "$R_OUT"; then
@@ -343,8 +356,9 @@ case_reboot()
 bad_kernel()
 {
 	l2_run "$1" "$2" "$INITRD" "$GUEST_CMDLINE" 1
+	# Nimbus reports bad user input in one line naming the file.
 	case $L2_VMM in
-	nimbus) err='^nimbus\[[0-9.]*\] error ' ;;
+	nimbus) err="^nimbus: .*$2" ;;
 	*) err='[Kk]ernel' ;;
 	esac
 	case $R_RC in
@@ -406,6 +420,7 @@ run_cases()
 {
 	mkdir -p "$W"
 	cases=${E2E_CASES:-$(list_cases)}
+	# shellcheck disable=SC2086 # normalise blanks
 	marker "PLAN $(echo $cases)"
 	for c in $cases; do
 		if ! list_cases | grep -qx "$c"; then

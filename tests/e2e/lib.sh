@@ -1,9 +1,11 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: Apache-2.0
 # Shared helpers for the host-side end-to-end scripts (sourced, POSIX sh).
 #
 # Sets:  E2E_SRC  tests/e2e (absolute)    E2E_REPO  the repository root
 #        O        output root (absolute; default <repo>/build)
 #        E2E_DIR  $O/e2e, where every e2e artefact and cache lives
+#        E2E_DEFAULT_VMM  the L2 VMM used when L2_VMM is unset
 # Caches are keyed on input hashes: e2e_hash prints one sha256 over file
 # contents and literal strings, and a build step is skipped when the key it
 # wrote in its stamp file last time is unchanged.
@@ -17,6 +19,11 @@ case $O in
 esac
 E2E_DIR=$O/e2e
 export O E2E_DIR
+
+# The L2 VMM the e2e scripts use when L2_VMM is unset: Debian's QEMU as a
+# stand-in until nimbus boots Linux; then change this one line to nimbus.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+E2E_DEFAULT_VMM=nimbus
 
 e2e_die()
 {

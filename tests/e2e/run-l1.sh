@@ -12,12 +12,15 @@
 #   -n  run name: the serial log is $O/e2e/logs/NAME.log
 #   -c  cases to run (default: every case of cases.sh)
 #   -m  cases (default) or demo
-#   -i  interactive: L1's serial console on this terminal (demo)
-# Environment: O, L2_VMM (qemu|nimbus, default qemu), L2_TIMEOUT.
+#   -i  L1's serial console on stdio (demo); when stdin is a terminal the
+#       guest runs a shell, else its `info` test
+# Environment: O, L2_VMM (qemu|nimbus, default E2E_DEFAULT_VMM in lib.sh),
+# L2_TIMEOUT.
 #
 # Prints "PASS: e2e/<case>", "FAIL: e2e/<case>: reason" or
 # "SKIP: e2e/<case>: reason" per case and "# e2e/<case>: ..." notes; exits
-# non-zero on any failure, on timeout and on missing results.
+# 0 when every case passed or skipped, 2 when L1 timed out, else 1
+# (failures, missing results, L1 crash).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -38,10 +41,12 @@ while getopts s:t:n:c:m:i opt; do
 	*) e2e_die "usage: run-l1.sh [-s SMP] [-t SECS] [-n NAME] [-c CASES] [-m cases|demo] [-i]" ;;
 	esac
 done
-vmm=${L2_VMM:-qemu}
+vmm=${L2_VMM:-$E2E_DEFAULT_VMM}
+tty=0
+[ "$interactive" = 1 ] && [ -t 0 ] && tty=1
 if [ -z "$timeout_s" ]; then
 	timeout_s=${E2E_TIMEOUT:-180}
-	[ "$interactive" = 1 ] && timeout_s=0
+	[ "$tty" = 1 ] && timeout_s=0
 fi
 name=${name:-l1-$vmm-smp$smp}
 
@@ -57,9 +62,12 @@ if [ "$mode" = cases ] && [ -z "$cases" ]; then
 	cases=$(sh "$E2E_SRC/cases.sh" list)
 fi
 cases=$(echo $cases)
-append="console=ttyS0 panic=-1 rdinit=/init loglevel=4"
+# L1 kernel warnings help when a case fails; the demo hides them.
+loglevel=4
+[ "$mode" = demo ] && loglevel=3
+append="console=ttyS0 panic=-1 rdinit=/init loglevel=$loglevel"
 append="$append nimbus.mode=$mode nimbus.l2vmm=$vmm"
-append="$append nimbus.interactive=$interactive"
+append="$append nimbus.interactive=$tty"
 [ -n "$cases" ] && append="$append nimbus.cases=$(echo "$cases" | tr ' ' ,)"
 [ -n "${L2_TIMEOUT:-}" ] && append="$append nimbus.l2timeout=$L2_TIMEOUT"
 
@@ -76,12 +84,16 @@ to=""
 t0=$(date +%s)
 rc=0
 if [ "$interactive" = 1 ]; then
-	# Serial and monitor on this terminal (^A x quits, ^A c monitor),
-	# ^C goes to the guest; a copy of the serial output goes to the log.
-	$to qemu-system-x86_64 "$@" \
-		-chardev "stdio,id=s0,mux=on,signal=off,logfile=$log" \
-		-serial chardev:s0 -mon chardev=s0,mode=readline 2>>"$log.stderr" ||
-		rc=$?
+	# Serial and monitor on stdio (^A x quits, ^A c monitor), ^C goes
+	# to the guest; a copy of the serial output goes to the log.
+	: >"$log"
+	set -- "$@" -chardev "stdio,id=s0,mux=on,signal=off,logfile=$log" \
+		-serial chardev:s0 -mon chardev=s0,mode=readline
+	if [ "$tty" = 1 ]; then
+		$to qemu-system-x86_64 "$@" 2>>"$log.stderr" || rc=$?
+	else
+		$to qemu-system-x86_64 "$@" </dev/null 2>>"$log.stderr" || rc=$?
+	fi
 else
 	$to qemu-system-x86_64 "$@" </dev/null >"$log" 2>&1 || rc=$?
 fi
@@ -99,7 +111,16 @@ case $rc in
 	fi
 	;;
 esac
-[ "$mode" = demo ] && exit 0
+if [ "$mode" = demo ]; then
+	# L1 reports the L2 VMM's exit status as its failure count.
+	case $rc in
+	124 | 137 | 0) ;;
+	*) [ $((rc % 2)) = 1 ] && l1_status="L2 VMM exit status $(((rc - 1) / 2))" ;;
+	esac
+	echo "# e2e/$name: ${secs}s wall, $l1_status, log $log"
+	[ "$rc" = 1 ] && exit 0
+	exit 1
+fi
 
 markers=$(tr -d '\r' <"$log" | sed -n 's/^.*NIMBUS-E2E: //p')
 summary=$log.summary
@@ -132,6 +153,11 @@ for c in $cases; do
 		v=$1
 		shift 2
 		report "$v: e2e/$c: $*"
+		# The L2 VMM's last output lines that cases.sh logged.
+		[ "$v" = FAIL ] && tr -d '\r' <"$log" | awk -v c="$c" '
+			index($0, "NIMBUS-E2E: FAIL " c " ") { on = 1; next }
+			on && /^  l2\| / { print "#" substr($0, 2); next }
+			{ on = 0 }'
 		;;
 	*) report "FAIL: e2e/$c: no result ($l1_status)" ;;
 	esac
@@ -144,4 +170,8 @@ elif [ "$rc" != 1 ] && [ "$nfail" = 0 ]; then
 	report "FAIL: e2e/$name: $l1_status"
 fi
 echo "# e2e/$name: ${secs}s wall, $l1_status, log $log"
-[ "$nfail" = 0 ]
+[ "$nfail" = 0 ] && exit 0
+case $rc in
+124 | 137) exit 2 ;;
+esac
+exit 1
