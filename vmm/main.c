@@ -39,6 +39,7 @@ struct nimbus {
 	int sig_fd;
 	struct vm vm;
 	int vm_live;
+	int shutdown; /* SIGTERM/SIGINT seen: no more reboots */
 };
 
 static void plugin_log(int level, const char *fmt, ...)
@@ -88,6 +89,9 @@ static void on_signal(void *opaque, int fd, uint32_t events)
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	log_info("received signal %u, shutting down", si.ssi_signo);
+	/* Remembered here too: the VM may already be stopping for a reset,
+	 * in which case its stop reason stays "reset". */
+	n->shutdown = 1;
 	if (n->vm_live)
 		vm_request_stop(&n->vm, VM_STOP_SIGNAL);
 	else
@@ -217,7 +221,9 @@ static int run(struct nimbus *n)
 	}
 	do {
 		ret = run_vm_once(n, &reason);
-		if (!ret && reason == VM_STOP_RESET)
+		if (n->shutdown)
+			reason = VM_STOP_SIGNAL;
+		else if (!ret && reason == VM_STOP_RESET)
 			log_info("rebooting the guest");
 	} while (!ret && reason == VM_STOP_RESET);
 
