@@ -12,5 +12,7 @@ int guest_main(uint32_t start_info)
 
 	for (i = 0; i < 100000; i++)
 		outb(0x510, (uint8_t)i);
+	serial_init();
+	pass("pio_loop");
 	return 0;
 }
