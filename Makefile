@@ -61,8 +61,9 @@ CORE_LIB := $(O)/libnimbus.a
 KVM_SRCS := $(wildcard hv/kvm/*.c)
 KVM_OBJS := $(KVM_SRCS:%.c=$(O)/pic/%.o)
 
-FAKE_OBJ := $(O)/tests/fakes/hv_fake.o
-FAKE_PIC_OBJ := $(O)/pic/tests/fakes/hv_fake.o
+FAKE_SRCS := $(wildcard tests/fakes/hv_fake*.c)
+FAKE_OBJ := $(FAKE_SRCS:%.c=$(O)/%.o)
+FAKE_PIC_OBJ := $(FAKE_SRCS:%.c=$(O)/pic/%.o)
 BAD_SRCS := $(wildcard tests/fakes/bad_*.c)
 BAD_PLUGINS := $(BAD_SRCS:tests/fakes/bad_%.c=$(O)/plugins/hv-bad-%.so)
 
