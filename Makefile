@@ -166,3 +166,6 @@ clean:
 	rm -rf $(O)
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
+
+# Keep intermediate objects (test and plugin objects are chained).
+.SECONDARY:

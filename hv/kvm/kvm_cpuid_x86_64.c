@@ -25,6 +25,7 @@
 #define KVM_APIC_BUS_KHZ 1000000u
 
 #define CPUID1_EDX_HTT (1u << 28)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID_TOPO_SMT 1u
 #define CPUID_TOPO_CORE 2u
@@ -215,6 +216,13 @@ int kvm_setup_cpuid(struct hv_vcpu *vcpu, const struct kvm_topo *t)
 	e = kvm_cpuid_find(c, 0, 0);
 	max_basic = e ? e->eax : 0;
 	kvm_cpuid_basic(c, t);
+	/* KVM emulates the TSC-deadline timer but leaves it out of the
+	 * supported CPUID; without it Linux programs the LAPIC timer in
+	 * one-shot mode, which costs more exits per tick. */
+	e = kvm_cpuid_find(c, 1, 0);
+	if (e && ioctl(hv->kvm_fd, KVM_CHECK_EXTENSION,
+		       KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+		e->ecx |= CPUID1_ECX_TSC_DEADLINE;
 	ret = 0;
 	if (max_basic >= 0xb)
 		ret = kvm_cpuid_x2apic_topo(c, cap, 0xb, t);
