@@ -46,6 +46,38 @@ static void insert(struct guest_mem *m, uint64_t gpa, uint64_t size, void *hva,
 	m->total += size;
 }
 
+/*
+ * Map `size` bytes of anonymous memory whose address is congruent to
+ * `gpa` modulo 2 MiB, so that the hypervisor can back guest huge pages
+ * with host huge pages (KVM only does when both offsets match).  The
+ * slack mapped for alignment is unmapped again.
+ */
+static void *map_aligned(uint64_t gpa, uint64_t size)
+{
+	const uint64_t align = GUEST_MEM_HUGE_ALIGN;
+	uint64_t want = gpa & (align - 1);
+	uint8_t *p, *start;
+	size_t head, tail;
+
+	if (size + align < size)
+		return MAP_FAILED;
+	p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return p;
+	head = (size_t)((want - ((uint64_t)(uintptr_t)p & (align - 1))) &
+			(align - 1));
+	start = p + head;
+	tail = (size_t)(align - head);
+	if (head)
+		munmap(p, head);
+	if (tail)
+		munmap(start + size, tail);
+	/* A hint: transparent huge pages cut nested paging costs. */
+	madvise(start, size, MADV_HUGEPAGE);
+	return start;
+}
+
 int guest_mem_add(struct guest_mem *m, uint64_t gpa, uint64_t size,
 		  void **hva_out)
 {
@@ -54,8 +86,7 @@ int guest_mem_add(struct guest_mem *m, uint64_t gpa, uint64_t size,
 
 	if (ret)
 		return ret;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = map_aligned(gpa, size);
 	if (p == MAP_FAILED) {
 		ret = -errno;
 		log_err("cannot map %llu MiB of guest RAM: %s",

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #define GUEST_MEM_MAX_REGIONS 8
+#define GUEST_MEM_HUGE_ALIGN (2ull << 20) /* host/guest offset alignment */
 
 struct guest_region {
 	uint64_t gpa;
@@ -35,7 +36,8 @@ void guest_mem_init(struct guest_mem *m);
 
 /*
  * Allocate `size` bytes (page multiple) of anonymous RAM at `gpa` and add
- * it as a region.  -EINVAL unaligned/zero/overflowing, -EEXIST overlap,
+ * it as a region.  The host address is congruent to gpa modulo
+ * GUEST_MEM_HUGE_ALIGN and advised for transparent huge pages.  -EINVAL unaligned/zero/overflowing, -EEXIST overlap,
  * -ENOSPC too many regions, -ENOMEM mmap failure.  *hva_out (may be NULL)
  * receives the host address.  Main thread, before vCPUs run.
  */
