@@ -102,6 +102,16 @@ $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+# Objects that embed PLUGINDIR or VERSION are rebuilt when those change
+# (e.g. `make install PREFIX=/usr` after a plain `make`).
+CONFIG_STAMP := $(O)/.config-$(shell printf '%s %s' '$(PLUGINDIR)' \
+	'$(VERSION)' | cksum | cut -d' ' -f1)
+$(CONFIG_STAMP):
+	@mkdir -p $(O)
+	@rm -f $(O)/.config-*
+	@touch $@
+$(O)/vmm/main.o $(O)/plugins/loader.o $(O)/pic/hv/kvm/kvm.o: $(CONFIG_STAMP)
+
 $(NIMBUS): $(O)/vmm/main.o $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS_HARD) -o $@ $^ $(JANSSON_LIBS) \
@@ -167,5 +177,6 @@ clean:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
 
-# Keep intermediate objects (test and plugin objects are chained).
-.SECONDARY:
+# Keep the objects that only chained rules produce.
+.SECONDARY: $(UNIT_BINS:%=%.o) $(KVMTEST_BINS:%=%.o) $(FAKE_PIC_OBJ) \
+	$(BAD_SRCS:tests/fakes/%.c=$(O)/pic/tests/fakes/%.o)
