@@ -22,9 +22,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* How much of a user-supplied string an error message echoes. */
-#define CLI_ECHO_MAX 64
-
 struct cli_state {
 	struct vm_config *cfg;
 	char *err;
@@ -56,23 +53,7 @@ struct cli_opt {
 	size_t field; /* for opt_string: offset of the char * in vm_config */
 };
 
-/* Write a message into the caller's buffer (if any); returns -EINVAL. */
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
-
-#define cli_err(st, ...) set_err((st)->err, (st)->errlen, __VA_ARGS__)
+#define cli_err(st, ...) kv_set_err((st)->err, (st)->errlen, __VA_ARGS__)
 
 static int cli_nomem(struct cli_state *st)
 {
@@ -85,11 +66,6 @@ static int cli_nomem(struct cli_state *st)
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static int echo_len(size_t len)
-{
-	return (int)(len < CLI_ECHO_MAX ? len : CLI_ECHO_MAX);
 }
 
 /* ---- option handlers ------------------------------------------------ */
@@ -124,7 +100,7 @@ static int cli_bad_key(struct cli_state *st, const struct cli_opt *opt,
 			return cli_err(st, "--%s: %s= is not supported yet",
 				       opt->name, key);
 	return cli_err(st, "--%s: unknown key '%.*s'", opt->name,
-		       echo_len(strlen(key)), key);
+		       kv_echo_len(strlen(key)), key);
 }
 
 static int cli_kv(struct cli_state *st, const struct cli_opt *opt,
@@ -148,7 +124,7 @@ static int opt_string(struct cli_state *st, const struct cli_opt *opt,
 
 	if ((opt->flags & OPT_ABSPATH) && val[0] != '/')
 		return cli_err(st, "--%s: '%.*s' is not an absolute path",
-			       opt->name, echo_len(strlen(val)), val);
+			       opt->name, kv_echo_len(strlen(val)), val);
 	*dst = strdup(val);
 	if (!*dst)
 		return cli_nomem(st);
@@ -184,7 +160,7 @@ static int opt_cpus(struct cli_state *st, const struct cli_opt *opt,
 			ret = cli_err(
 				st,
 				"--cpus: %s=%.*s must be a number from 1 to %u",
-				kv[i].key, echo_len(strlen(kv[i].val)),
+				kv[i].key, kv_echo_len(strlen(kv[i].val)),
 				kv[i].val, CLI_CPUS_MAX);
 	}
 	if (ret)
@@ -211,21 +187,21 @@ static int check_mem_size(struct cli_state *st, const char *s)
 		return cli_err(
 			st,
 			"--memory: invalid size '%.*s' (want e.g. 4096, 512M, 2G)",
-			echo_len(strlen(s)), s);
+			kv_echo_len(strlen(s)), s);
 	if (size < CLI_MEM_MIN)
 		return cli_err(
 			st,
 			"--memory: size %.*s is below the minimum of %llu MiB",
-			echo_len(strlen(s)), s, CLI_MEM_MIN >> 20);
+			kv_echo_len(strlen(s)), s, CLI_MEM_MIN >> 20);
 	if (size > CLI_MEM_MAX)
 		return cli_err(
 			st,
 			"--memory: size %.*s is above the maximum of %llu GiB",
-			echo_len(strlen(s)), s, CLI_MEM_MAX >> 30);
+			kv_echo_len(strlen(s)), s, CLI_MEM_MAX >> 30);
 	if (size % CLI_MEM_ALIGN)
 		return cli_err(
 			st, "--memory: size %.*s is not a multiple of %llu KiB",
-			echo_len(strlen(s)), s, CLI_MEM_ALIGN >> 10);
+			kv_echo_len(strlen(s)), s, CLI_MEM_ALIGN >> 10);
 	st->cfg->memory.size = size;
 	return 0;
 }
@@ -298,7 +274,7 @@ static int serial_item(struct cli_state *st, const char *p, size_t len,
 	return cli_err(
 		st,
 		"--serial: unknown mode '%.*s' (off|null|tty|pty|file=|socket=)",
-		echo_len(len), p);
+		kv_echo_len(len), p);
 }
 
 static int opt_serial(struct cli_state *st, const struct cli_opt *opt,
@@ -345,7 +321,7 @@ static int opt_hv(struct cli_state *st, const struct cli_opt *opt,
 		return cli_err(
 			st,
 			"--hv: invalid name '%.*s' (want auto, kvm, mshv or [a-z0-9_])",
-			echo_len(len), val);
+			kv_echo_len(len), val);
 	st->cfg->hv = strdup(val);
 	if (!st->cfg->hv)
 		return cli_nomem(st);
@@ -479,7 +455,7 @@ static int cli_long(struct cli_state *st, int argc, char **argv, int *i,
 		}
 	}
 	if (!opt)
-		return cli_err(st, "unknown option '--%.*s'", echo_len(len),
+		return cli_err(st, "unknown option '--%.*s'", kv_echo_len(len),
 			       name);
 	if (!(opt->flags & OPT_ARG)) {
 		if (eq)
@@ -516,7 +492,7 @@ static int cli_short(struct cli_state *st, const char *arg, bool *seen)
 			if (c == arg + 1 && c[1] == '\0')
 				return cli_err(st, "unknown option '%s'", arg);
 			return cli_err(st, "unknown option '-%c' in '%.*s'", *c,
-				       echo_len(strlen(arg)), arg);
+				       kv_echo_len(strlen(arg)), arg);
 		}
 		ret = cli_run_opt(st, opt, seen, "");
 		if (ret)
@@ -578,7 +554,7 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 
 		if (end_of_opts || !is_option(a)) {
 			ret = cli_err(&st, "unexpected argument '%.*s'",
-				      echo_len(strlen(a)), a);
+				      kv_echo_len(strlen(a)), a);
 		} else if (!strcmp(a, "--")) {
 			end_of_opts = true;
 			continue;

@@ -15,14 +15,7 @@
 #include "vmm/kvparse.h"
 #include "vmm/log.h"
 
-/* How much of a user-supplied string an error message echoes. */
-#define KV_ECHO_MAX 64
-
-/* Write a message into the caller's buffer (if any); returns -EINVAL. */
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int set_err(char *err, size_t errlen, const char *fmt, ...)
+int kv_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,7 +27,7 @@ static int set_err(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int echo_len(size_t len)
+int kv_echo_len(size_t len)
 {
 	return (int)(len < KV_ECHO_MAX ? len : KV_ECHO_MAX);
 }
@@ -150,7 +143,7 @@ int kv_parse(const char *s, struct kv **out, size_t *n, char *err,
 		cap += *p == ',';
 	kv = calloc(cap, sizeof(*kv));
 	if (!kv) {
-		set_err(err, errlen, "out of memory");
+		kv_set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 
@@ -159,23 +152,23 @@ int kv_parse(const char *s, struct kv **out, size_t *n, char *err,
 		len = (size_t)(end - p);
 		eq = memchr(p, '=', len);
 		if (len == 0) {
-			ret = set_err(err, errlen, "empty item in '%.*s'",
-				      echo_len(strlen(s)), s);
+			ret = kv_set_err(err, errlen, "empty item in '%.*s'",
+					 kv_echo_len(strlen(s)), s);
 			goto out_free;
 		}
 		if (!eq) {
-			ret = set_err(err, errlen, "missing '=' in '%.*s'",
-				      echo_len(len), p);
+			ret = kv_set_err(err, errlen, "missing '=' in '%.*s'",
+					 kv_echo_len(len), p);
 			goto out_free;
 		}
 		if (eq == p) {
-			ret = set_err(err, errlen, "empty key in '%.*s'",
-				      echo_len(len), p);
+			ret = kv_set_err(err, errlen, "empty key in '%.*s'",
+					 kv_echo_len(len), p);
 			goto out_free;
 		}
 		if (kv_has(kv, count, p, (size_t)(eq - p))) {
-			ret = set_err(err, errlen, "duplicate key '%.*s'",
-				      echo_len((size_t)(eq - p)), p);
+			ret = kv_set_err(err, errlen, "duplicate key '%.*s'",
+					 kv_echo_len((size_t)(eq - p)), p);
 			goto out_free;
 		}
 		kv[count].key = strndup(p, (size_t)(eq - p));
@@ -183,7 +176,7 @@ int kv_parse(const char *s, struct kv **out, size_t *n, char *err,
 		count++;
 		if (!kv[count - 1].key || !kv[count - 1].val) {
 			ret = -ENOMEM;
-			set_err(err, errlen, "out of memory");
+			kv_set_err(err, errlen, "out of memory");
 			goto out_free;
 		}
 		if (*end == '\0')

@@ -59,4 +59,16 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
  */
 int parse_bool(const char *s, int *out);
 
+/* How much of a user-supplied string an error message echoes. */
+#define KV_ECHO_MAX 64
+
+/* Format a one-line message into err[errlen] (nothing if err is NULL or
+ * errlen 0); returns -EINVAL so callers can `return kv_set_err(...)`.
+ * Pure; any thread. */
+int kv_set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* min(len, KV_ECHO_MAX) as an int, for "%.*s" when echoing user input. */
+int kv_echo_len(size_t len);
+
 #endif /* NIMBUS_VMM_KVPARSE_H */
