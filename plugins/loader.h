@@ -18,10 +18,10 @@
 #include "plugins/plugin.h"
 
 struct plugin {
-	void *handle;                  /* dlopen handle; NULL if attached */
+	void *handle; /* dlopen handle; NULL if attached */
 	const struct plugin_desc *desc;
 	const struct hv_ops *ops;
-	char path[4096];               /* file it came from, "" if attached */
+	char path[4096]; /* file it came from, "" if attached */
 };
 
 /*
@@ -50,8 +50,8 @@ int plugin_load_file(const char *path, struct plugin *p, char *err,
  * falling back to a later directory.  The -ENOENT message lists every
  * directory searched.
  */
-int plugin_load_name(const char *name, const char *plugindir,
-		     struct plugin *p, char *err, size_t errlen);
+int plugin_load_name(const char *name, const char *plugindir, struct plugin *p,
+		     char *err, size_t errlen);
 
 /*
  * Select a hypervisor: `hv` is "auto", "kvm" or "mshv"; `explicit_path`
@@ -79,8 +79,8 @@ int plugin_select(const char *hv, const char *explicit_path,
  * file name to match; the name must still be [a-z0-9_-]+).  Messages name
  * the origin "(built-in)".  On success p->handle is NULL and p->path "".
  */
-int plugin_attach(const struct plugin_desc *desc, struct plugin *p,
-		  char *err, size_t errlen);
+int plugin_attach(const struct plugin_desc *desc, struct plugin *p, char *err,
+		  size_t errlen);
 
 /* Release a plugin loaded or attached above and zero *p (NULL and an
  * already zeroed *p are fine).  No VM may still exist. */

@@ -96,8 +96,7 @@ static void test_copy(void **state)
  * pages; checked for region starts at and off a 2 MiB boundary. */
 static void test_huge_alignment(void **state)
 {
-	static const uint64_t gpas[] = { 0, MIB, 6 * MIB + 4096,
-					 (4ull << 30) };
+	static const uint64_t gpas[] = { 0, MIB, 6 * MIB + 4096, (4ull << 30) };
 	struct guest_mem m;
 	unsigned int i;
 	void *hva;
