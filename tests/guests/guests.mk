@@ -6,7 +6,7 @@ GDIR := $(O)/guests
 GCFLAGS := -m32 -ffreestanding -fno-pic -fno-stack-protector -nostdlib \
 	-mgeneral-regs-only -mno-red-zone -O2 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fno-asynchronous-unwind-tables -Itests/guests
-GUESTS := hello uart cmos reset acpireset debugport smp pio_loop mmio_loop
+GUESTS := hello uart cmos reset acpireset echo debugport smp pio_loop mmio_loop
 COMMON := $(GDIR)/entry.o $(GDIR)/lib.o
 
 all: $(GUESTS:%=$(GDIR)/%.elf)

@@ -12,7 +12,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	for c in hello uart cmos reset acpireset debugport smp badkernel; do
+	for c in hello uart cmos reset acpireset debugport smp console-input serial-pty badkernel; do
 		echo "SKIP: guest/$c: /dev/kvm is not available"
 	done
 	exit 0
@@ -109,6 +109,81 @@ reset_case() {
 # The i8042 reset pulse and the ACPI reset register both reboot.
 reset_case reset reset
 reset_case acpireset acpireset
+
+# Console input: once the guest is ready, 400 bytes (25 times the UART's
+# FIFO) go in through stdin (--serial tty, stdin a FIFO) and must all come
+# back in order, then 'q' ends the guest.
+echo_case() {
+	local data pid rc n=0
+	data=$(seq 1000 1099 | tr -d '\n')
+	rm -f "$T/in" "$T/out"
+	mkfifo "$T/in"
+	"$NIMBUS" --kernel "$G/echo.elf" --memory size=64M --serial tty \
+		<"$T/in" >"$T/out" 2>"$T/log" &
+	pid=$!
+	exec 3>"$T/in"
+	for _ in $(seq 100); do
+		grep -q "NIMBUS-TEST: READY" "$T/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	printf '%sq' "$data" >&3
+	exec 3>&-
+	for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	kill -KILL $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	n=$(grep -c "$data" "$T/out")
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL: guest/console-input: exit status $rc"
+	elif [ "$n" -ne 1 ] || ! grep -q "NIMBUS-TEST: ECHOED 400" "$T/out"; then
+		echo "FAIL: guest/console-input: input lost or reordered ($(grep ECHOED "$T/out"))"
+	else
+		echo "PASS: guest/console-input"
+	fi
+}
+echo_case
+
+# --serial pty: the log names the pty; a client on it sees the guest's
+# output and types input, as an operator attaching with a terminal would.
+pty_case() {
+	local data pid cat_pid pts rc
+	data=$(seq 2000 2019 | tr -d '\n')
+	rm -f "$T/out" "$T/log"
+	"$NIMBUS" --kernel "$G/echo.elf" --memory size=64M --serial pty \
+		</dev/null 2>"$T/log" &
+	pid=$!
+	for _ in $(seq 100); do
+		pts=$(sed -n 's/.*serial console is \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/log")
+		[ -n "$pts" ] && break
+		sleep 0.1
+	done
+	if [ -z "$pts" ]; then
+		kill -KILL $pid 2>/dev/null
+		wait $pid
+		echo "FAIL: guest/serial-pty: no pty named in the log"
+		return
+	fi
+	cat "$pts" >"$T/out" 2>/dev/null &
+	cat_pid=$!
+	for _ in $(seq 100); do
+		grep -q "NIMBUS-TEST: READY" "$T/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	printf '%sq' "$data" >"$pts"
+	for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	kill -KILL $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	kill $cat_pid 2>/dev/null
+	wait $cat_pid 2>/dev/null
+	if [ "$rc" -eq 0 ] && grep -q "$data" "$T/out" &&
+		grep -q "NIMBUS-TEST: ECHOED 80" "$T/out"; then
+		echo "PASS: guest/serial-pty"
+	else
+		echo "FAIL: guest/serial-pty: status $rc, output $(tr -d '\r' <"$T/out" | tail -c 120)"
+	fi
+}
+pty_case
 
 # A corrupt kernel: a clear one-line error, status 1, no crash.
 head -c 4096 /dev/urandom >"$T/bad.bin"
