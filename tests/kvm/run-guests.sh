@@ -12,7 +12,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	for c in hello uart cmos reset acpireset debugport smp console-input serial-pty badkernel; do
+	for c in hello uart cmos reset acpireset debugport smp console-input serial-pty serial-socket badkernel; do
 		echo "SKIP: guest/$c: /dev/kvm is not available"
 	done
 	exit 0
@@ -184,6 +184,49 @@ pty_case() {
 	fi
 }
 pty_case
+
+# --serial socket=PATH: a client connecting to the UNIX socket is the
+# serial line's other end.
+socket_case() {
+	local pid rc out
+	rm -f "$T/sock" "$T/log"
+	"$NIMBUS" --kernel "$G/echo.elf" --memory size=64M \
+		--serial "socket=$T/sock" </dev/null 2>"$T/log" &
+	pid=$!
+	out=$(timeout 20 python3 - "$T/sock" <<'PY' 2>&1
+import socket, sys, time
+for _ in range(100):
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+        break
+    except OSError:
+        time.sleep(0.1)
+# Output sent before a client connects is not kept (a serial line with
+# nobody listening); the guest is ready within milliseconds of starting.
+time.sleep(0.3)
+buf = b""
+s.sendall(b"socket-line-" * 10 + b"q")
+while b"PASS echo" not in buf:
+    d = s.recv(4096)
+    if not d:
+        break
+    buf += d
+print(buf.decode(errors="replace"))
+PY
+)
+	for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	kill -KILL $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	if [ "$rc" -eq 0 ] && echo "$out" | grep -q "ECHOED 120" &&
+		[ ! -e "$T/sock" ]; then
+		echo "PASS: guest/serial-socket"
+	else
+		echo "FAIL: guest/serial-socket: status $rc, socket left: $([ -e "$T/sock" ] && echo yes || echo no), $(echo "$out" | tail -c 150)"
+	fi
+}
+socket_case
 
 # A corrupt kernel: a clear one-line error, status 1, no crash.
 head -c 4096 /dev/urandom >"$T/bad.bin"
