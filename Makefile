@@ -179,4 +179,5 @@ clean:
 
 # Keep the objects that only chained rules produce.
 .SECONDARY: $(UNIT_BINS:%=%.o) $(KVMTEST_BINS:%=%.o) $(FAKE_PIC_OBJ) \
+	$(FAKE_OBJ) $(TESTLIB_OBJS) \
 	$(BAD_SRCS:tests/fakes/%.c=$(O)/pic/tests/fakes/%.o)
