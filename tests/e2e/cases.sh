@@ -46,6 +46,7 @@ missing-kernel	up	missing kernel file: clean error exit
 corrupt-kernel	up	4 KiB of random bytes as kernel: clean error exit
 smp-boot	smp	2 vCPU guest reaches userspace and powers off
 smp-cpu-count	smp	guest sees 2 CPUs
+smp-pvh	smp	2 vCPU guest from vmlinux (PVH) sees 2 CPUs and powers off
 EOF
 }
 
@@ -412,6 +413,20 @@ case_smp_cpu_count()
 		pass smp-cpu-count
 	else
 		fail smp-cpu-count "guest sees '${n}' CPUs, want 2" "$R_OUT"
+	fi
+}
+
+case_smp_pvh()
+{
+	info_boot info-smp-pvh "$VMLINUX" 2 smp-pvh
+	need_userspace smp-pvh || return 0
+	n=$(guest_val "$R_OUT" NCPUS)
+	if [ "$R_RC" != 0 ]; then
+		fail smp-pvh "VMM exit status $R_RC" "$R_OUT"
+	elif [ "$n" != 2 ]; then
+		fail smp-pvh "guest sees '${n}' CPUs, want 2" "$R_OUT"
+	else
+		pass smp-pvh
 	fi
 }
 
