@@ -2,8 +2,12 @@
 /*
  * bus.c - sorted-array address bus with binary search.
  *
- * Lookups hold the read lock for the duration of the device callback, so
- * bus_unregister (write lock) cannot free a range under a running access.
+ * Lookups copy the matching range under the read lock and call the device
+ * after releasing it, so a device may change the map from its own
+ * callback (a PCI config write that moves a BAR, arriving through ECAM on
+ * this very bus).  The price: an access racing bus_unregister may still
+ * reach the device it was looked up for, so a device's state must stay
+ * valid until no vCPU runs (devices are freed only with vCPUs stopped).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -131,7 +135,8 @@ static int split_access(const struct bus_range *r, uint64_t off, uint8_t *data,
 int bus_access(struct bus *b, uint64_t addr, void *data, uint32_t len,
 	       int write)
 {
-	const struct bus_range *r;
+	struct bus_range range;
+	const struct bus_range *r = &range;
 	unsigned int i;
 	uint64_t off;
 	int ret;
@@ -150,19 +155,17 @@ int bus_access(struct bus *b, uint64_t addr, void *data, uint32_t len,
 		pthread_rwlock_unlock(&b->lock);
 		goto unclaimed;
 	}
-	r = &b->r[i - 1];
+	range = b->r[i - 1];
+	pthread_rwlock_unlock(&b->lock);
 	off = addr - r->base;
-	if (off >= r->size || len > r->size - off) {
-		pthread_rwlock_unlock(&b->lock);
+	if (off >= r->size || len > r->size - off)
 		goto unclaimed;
-	}
 	if ((r->ops->min_len && len < r->ops->min_len) ||
 	    (r->ops->max_len && len > r->ops->max_len)) {
 		log_ratelimited((struct log_rl *)b->rl, LOG_WARN,
 				"%s: %u-byte %s at %#llx not allowed by %s",
 				b->name, len, write ? "write" : "read",
 				(unsigned long long)addr, r->name);
-		pthread_rwlock_unlock(&b->lock);
 		ret = -EINVAL;
 		goto bad;
 	}
@@ -175,7 +178,6 @@ int bus_access(struct bus *b, uint64_t addr, void *data, uint32_t len,
 				"%s: %s %s at %#llx len %u failed: %s", b->name,
 				r->name, write ? "write" : "read",
 				(unsigned long long)addr, len, strerror(-ret));
-	pthread_rwlock_unlock(&b->lock);
 	/* A failed read answers all-ones, whatever the device wrote. */
 	if (ret && !write)
 		memset(data, 0xff, len);

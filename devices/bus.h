@@ -4,8 +4,10 @@
  *
  * Storage is a sorted array searched by binary search.  Registrations are
  * rare (setup, BAR moves) and take the write side of a rwlock; lookups are
- * hot and take the read side, so a device callback never runs concurrently
- * with its own unregistration.  Devices receive the offset within their
+ * hot and take the read side only to copy the range, so device callbacks
+ * run unlocked and may themselves (un)register ranges on any bus.  A
+ * callback can therefore still run for a range just unregistered: device
+ * state must outlive every running vCPU.  Devices receive the offset within their
  * range, never the absolute address.
  */
 #ifndef NIMBUS_DEVICES_BUS_H

@@ -1,353 +1,31 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * test_kvm_plugin.c - the KVM plugin against the real /dev/kvm.
+ * test_kvm_plugin.c - the KVM plugin against the real /dev/kvm: descriptor
+ * and capabilities, port I/O and MMIO exits, kicks, registers, memory
+ * maps, dirty logging and read-only memory, CPUID and MSRs.
  *
  * Loads hv-kvm.so with dlopen ($NIMBUS_PLUGIN_PATH's first directory, else
  * argv[1], else build/plugins/hv-kvm.so) and drives it only through its
- * struct hv_ops.  Each test runs a tiny real-mode guest (hand-assembled
- * below, one instruction per line) that talks back through port I/O and
- * MMIO.  Without a usable /dev/kvm every test is skipped.
+ * struct hv_ops, with the fixture of tests/lib/kvm_fixture.h.  Each test
+ * runs a tiny real-mode guest (hand-assembled below, one instruction per
+ * line) that talks back through port I/O and MMIO.  Without a usable
+ * /dev/kvm every test is skipped.  The interrupt tests are in
+ * test_kvm_irq.c.
  */
-#include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <cmocka.h>
 #include <linux/kvm.h>
 
-#include "hv/hv.h"
-#include "hv/hv_x86_64.h"
-#include "plugins/plugin.h"
-
-#define RAM_SIZE 0x100000ul /* 1 MiB at GPA 0 */
-#define CODE_ADDR 0x1000u
-#define MMIO_GPA 0xd0000000ull
-#define RUN_TIMEOUT_MS 5000
-
-/* Set once by main() before the tests run. */
-/* A KVM capability of this host, asked directly (0 if unknown). */
-static int kvm_cap(long cap)
-{
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return 0;
-	r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
-	close(fd);
-	return r > 0 ? r : 0;
-}
-
-static const char *plugin_path = "build/plugins/hv-kvm.so";
-
-struct fx {
-	int nr_fds; /* open fds before the test, to catch leaks */
-	void *dl;
-	const struct hv_ops *ops;
-	const struct plugin_desc *desc;
-	struct hv_host host;
-	bool have_kvm;
-	struct hv *hv;
-	struct hv_vm *vm;
-	struct hv_vcpu *vcpu;
-	uint8_t *ram;
-};
-
-struct watchdog {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	bool done;
-	bool fired;
-	long delay_ms;
-	const struct hv_ops *ops;
-	struct hv_vcpu *vcpu;
-};
-
-static void test_log(int level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void test_log(int level, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "[plugin %d] %s\n", level, buf);
-}
-
-static void kick_handler(int sig)
-{
-	(void)sig;
-}
-
-static const char *reason_str(uint32_t r)
-{
-	static const char *const names[] = {
-		"NONE",	      "MMIO",	  "PIO",       "HLT", "INTR",
-		"SHUTDOWN",   "RESET",	  "HYPERCALL", "MSR", "DEBUG",
-		"FAIL_ENTRY", "INTERNAL", "UNKNOWN",   "EOI",
-	};
-
-	return r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
-}
-
-/* --- fixture -------------------------------------------------------------- */
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-	int fd;
-
-	if (!fx)
-		return -1;
-	fx->nr_fds = count_fds();
-	fx->dl = dlopen(plugin_path, RTLD_NOW | RTLD_LOCAL);
-	if (!fx->dl) {
-		print_error("dlopen %s: %s\n", plugin_path, dlerror());
-		free(fx);
-		return -1;
-	}
-	fx->desc = dlsym(fx->dl, PLUGIN_DESC_SYMBOL);
-	if (!fx->desc) {
-		dlclose(fx->dl);
-		free(fx);
-		return -1;
-	}
-	fx->ops = fx->desc->ops;
-	fx->host.abi_major = HV_ABI_MAJOR;
-	fx->host.abi_minor = HV_ABI_MINOR;
-	fx->host.size = sizeof(fx->host);
-	fx->host.kick_signo = SIGUSR1;
-	fx->host.log = test_log;
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	fx->have_kvm = fd >= 0;
-	if (fd >= 0)
-		close(fd);
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	if (fx->vcpu)
-		fx->ops->vcpu_destroy(fx->vcpu);
-	if (fx->vm)
-		fx->ops->vm_destroy(fx->vm);
-	if (fx->hv)
-		fx->ops->close(fx->hv);
-	if (fx->ram)
-		munmap(fx->ram, RAM_SIZE);
-	dlclose(fx->dl);
-	/* Every fd the plugin opened (and the test's eventfds) is closed. */
-	if (count_fds() != fx->nr_fds) {
-		print_error("fd leak: %d open before, %d after\n", fx->nr_fds,
-			    count_fds());
-		free(fx);
-		return -1;
-	}
-	free(fx);
-	return 0;
-}
-
-#define REQUIRE_KVM(fx)                                                  \
-	do {                                                             \
-		if (!(fx)->have_kvm) {                                   \
-			print_message("SKIP: /dev/kvm not available\n"); \
-			skip();                                          \
-		}                                                        \
-	} while (0)
-
-static void open_hv(struct fx *fx)
-{
-	assert_int_equal(fx->ops->open(&fx->host, &fx->hv), 0);
-}
-
-static void create_vm(struct fx *fx, uint32_t nr_vcpus)
-{
-	struct hv_vm_config cfg = { .size = sizeof(cfg),
-				    .arch = HV_ARCH_X86_64,
-				    .nr_vcpus = nr_vcpus,
-				    .mem_size = RAM_SIZE };
-
-	open_hv(fx);
-	assert_int_equal(fx->ops->vm_create(fx->hv, &cfg, &fx->vm), 0);
-	fx->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	assert_true(fx->ram != MAP_FAILED);
-}
-
-static void map_ram(struct fx *fx, uint32_t extra_flags)
-{
-	assert_int_equal(fx->ops->map_memory(fx->vm, 0, RAM_SIZE, fx->ram,
-					     HV_MEM_READ | HV_MEM_WRITE |
-						     HV_MEM_EXEC | extra_flags),
-			 0);
-}
-
-/* Real mode, CS:IP = 0:CODE_ADDR, FS base = fs_base. */
-static void create_vcpu(struct fx *fx, const struct hv_vcpu_config *cfg,
-			uint64_t fs_base)
-{
-	struct hv_x86_regs r = { .rip = CODE_ADDR,
-				 .rflags = 0x2,
-				 .rsp = 0x8000 };
-	struct hv_x86_sregs s;
-
-	assert_int_equal(fx->ops->vcpu_create(fx->vm, 0, cfg, fx, &fx->vcpu),
-			 0);
-	assert_int_equal(fx->ops->vcpu_get_regs(fx->vcpu, HV_REGS_SPECIAL, &s,
-						sizeof(s)),
-			 0);
-	s.cs.base = 0;
-	s.cs.selector = 0;
-	s.fs.base = fs_base;
-	assert_int_equal(fx->ops->vcpu_set_regs(fx->vcpu, HV_REGS_SPECIAL, &s,
-						sizeof(s)),
-			 0);
-	assert_int_equal(fx->ops->vcpu_set_regs(fx->vcpu, HV_REGS_CORE, &r,
-						sizeof(r)),
-			 0);
-}
-
-/* A VM with 1 MiB of RAM, one real-mode vCPU, `code` at CODE_ADDR. */
-static void boot(struct fx *fx, const uint8_t *code, size_t len,
-		 uint64_t fs_base)
-{
-	create_vm(fx, 1);
-	map_ram(fx, 0);
-	memcpy(fx->ram + CODE_ADDR, code, len);
-	create_vcpu(fx, NULL, fs_base);
-}
-
-static void *watchdog_main(void *arg)
-{
-	struct watchdog *w = arg;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += w->delay_ms / 1000;
-	ts.tv_nsec += (w->delay_ms % 1000) * 1000000l;
-	if (ts.tv_nsec >= 1000000000l) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000l;
-	}
-	pthread_mutex_lock(&w->lock);
-	while (!w->done) {
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) ==
-		    ETIMEDOUT) {
-			w->fired = true;
-			w->ops->vcpu_kick(w->vcpu);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-static void watchdog_start(struct watchdog *w, struct fx *fx, long ms)
-{
-	memset(w, 0, sizeof(*w));
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
-	w->delay_ms = ms;
-	w->ops = fx->ops;
-	w->vcpu = fx->vcpu;
-	assert_int_equal(pthread_create(&w->thread, NULL, watchdog_main, w), 0);
-}
-
-/* Returns true if the watchdog kicked. */
-static bool watchdog_stop(struct watchdog *w)
-{
-	pthread_mutex_lock(&w->lock);
-	w->done = true;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-	pthread_join(w->thread, NULL);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
-	return w->fired;
-}
-
-/* vcpu_run with a watchdog so that a guest that never exits fails the
- * test instead of hanging it. */
-static void run(struct fx *fx, struct hv_exit *exit)
-{
-	struct watchdog w;
-	bool fired;
-	int ret;
-
-	watchdog_start(&w, fx, RUN_TIMEOUT_MS);
-	ret = fx->ops->vcpu_run(fx->vcpu, exit);
-	fired = watchdog_stop(&w);
-	assert_int_equal(ret, 0);
-	if (fired)
-		fail_msg("guest timed out (exit %s)", reason_str(exit->reason));
-}
-
-static void expect_reason(const struct hv_exit *exit, uint32_t want)
-{
-	if (exit->reason != want)
-		fail_msg("want exit %s, got %s (raw %u, suberror %u)",
-			 reason_str(want), reason_str(exit->reason),
-			 exit->u.unknown.raw, exit->u.fail.suberror);
-}
-
-static void expect_pio(const struct hv_exit *exit, uint16_t port, uint8_t size,
-		       int write)
-{
-	expect_reason(exit, HV_EXIT_PIO);
-	assert_int_equal(exit->u.pio.port, port);
-	assert_int_equal(exit->u.pio.size, size);
-	assert_int_equal(exit->u.pio.write, write);
-	assert_non_null(exit->u.pio.data);
-}
-
-static uint32_t pio_u32(const struct hv_exit *exit)
-{
-	uint32_t v = 0;
-
-	memcpy(&v, exit->u.pio.data, exit->u.pio.size);
-	return v;
-}
-
-/* --- tests ---------------------------------------------------------------- */
+#include "tests/lib/kvm_fixture.h"
 
 static void test_probe_caps(void **state)
 {
-	struct fx *fx = *state;
+	struct kvmt_fx *fx = *state;
 	struct hv_vm_config bad = { .size = sizeof(bad),
 				    .arch = HV_ARCH_AARCH64,
 				    .nr_vcpus = 1 };
@@ -357,7 +35,7 @@ static void test_probe_caps(void **state)
 	bool has_run = false;
 	size_t n, i;
 
-	REQUIRE_KVM(fx);
+	KVMT_REQUIRE_KVM(fx);
 	assert_int_equal(fx->desc->magic, PLUGIN_MAGIC);
 	assert_int_equal(fx->desc->kind, PLUGIN_HV);
 	assert_int_equal(fx->desc->abi_major, HV_ABI_MAJOR);
@@ -366,7 +44,7 @@ static void test_probe_caps(void **state)
 	assert_non_null(fx->desc->build_id);
 	assert_int_equal(fx->ops->size, sizeof(struct hv_ops));
 	assert_int_equal(fx->ops->probe(&fx->host), 0);
-	open_hv(fx);
+	kvmt_open_hv(fx);
 	assert_int_equal(fx->ops->get_caps(fx->hv, &caps), 0);
 	assert_true(caps.flags & HV_CAP_IRQFD);
 	assert_true(caps.flags & HV_CAP_IOEVENTFD);
@@ -411,62 +89,62 @@ static void test_pio_mmio(void **state)
 		0xf3, 0x6e, /* rep outsb */
 		0xf4, /* hlt */
 	};
-	struct fx *fx = *state;
+	struct kvmt_fx *fx = *state;
 	struct hv_exit exit = { 0 };
 	char str[5] = { 0 };
 	uint32_t got = 0;
 
-	REQUIRE_KVM(fx);
-	boot(fx, code, sizeof(code), MMIO_GPA);
+	KVMT_REQUIRE_KVM(fx);
+	kvmt_boot(fx, code, sizeof(code), KVMT_MMIO_GPA);
 	memcpy(fx->ram + 0x2000, "ABCD", 4);
 
-	run(fx, &exit);
-	expect_pio(&exit, 0x10, 1, 1);
+	kvmt_run(fx, &exit);
+	kvmt_expect_pio(&exit, 0x10, 1, 1);
 	assert_int_equal(exit.u.pio.count, 1);
 	assert_int_equal(exit.u.pio.data[0], 0x42);
 
-	run(fx, &exit);
-	expect_pio(&exit, 0x11, 1, 0);
+	kvmt_run(fx, &exit);
+	kvmt_expect_pio(&exit, 0x11, 1, 0);
 	exit.u.pio.data[0] = 0x5a; /* the host answers the IN */
 
-	run(fx, &exit);
-	expect_pio(&exit, 0x12, 1, 1);
+	kvmt_run(fx, &exit);
+	kvmt_expect_pio(&exit, 0x12, 1, 1);
 	assert_int_equal(exit.u.pio.data[0], 0x5a);
 
-	run(fx, &exit);
-	expect_reason(&exit, HV_EXIT_MMIO);
-	assert_int_equal(exit.u.mmio.gpa, MMIO_GPA);
+	kvmt_run(fx, &exit);
+	kvmt_expect_reason(&exit, HV_EXIT_MMIO);
+	assert_int_equal(exit.u.mmio.gpa, KVMT_MMIO_GPA);
 	assert_int_equal(exit.u.mmio.len, 1);
 	assert_int_equal(exit.u.mmio.write, 1);
 	assert_int_equal(exit.u.mmio.data[0], 0x5a);
 
-	run(fx, &exit);
-	expect_reason(&exit, HV_EXIT_MMIO);
-	assert_int_equal(exit.u.mmio.gpa, MMIO_GPA + 4);
+	kvmt_run(fx, &exit);
+	kvmt_expect_reason(&exit, HV_EXIT_MMIO);
+	assert_int_equal(exit.u.mmio.gpa, KVMT_MMIO_GPA + 4);
 	assert_int_equal(exit.u.mmio.len, 1);
 	assert_int_equal(exit.u.mmio.write, 0);
 	exit.u.mmio.data[0] = 0xa5; /* the host answers the MMIO read */
 
-	run(fx, &exit);
-	expect_pio(&exit, 0x13, 1, 1);
+	kvmt_run(fx, &exit);
+	kvmt_expect_pio(&exit, 0x13, 1, 1);
 	assert_int_equal(exit.u.pio.data[0], 0xa5);
 
-	run(fx, &exit);
-	expect_pio(&exit, 0x16, 2, 1);
-	assert_int_equal(pio_u32(&exit), 0x1234);
+	kvmt_run(fx, &exit);
+	kvmt_expect_pio(&exit, 0x16, 2, 1);
+	assert_int_equal(kvmt_pio_u32(&exit), 0x1234);
 
 	/* rep outsb: KVM may split the string into several exits. */
 	while (got < 4) {
-		run(fx, &exit);
-		expect_pio(&exit, 0x17, 1, 1);
+		kvmt_run(fx, &exit);
+		kvmt_expect_pio(&exit, 0x17, 1, 1);
 		assert_in_range(exit.u.pio.count, 1, 4 - got);
 		memcpy(str + got, exit.u.pio.data, exit.u.pio.count);
 		got += exit.u.pio.count;
 	}
 	assert_string_equal(str, "ABCD");
 
-	run(fx, &exit);
-	expect_reason(&exit, HV_EXIT_HLT);
+	kvmt_run(fx, &exit);
+	kvmt_expect_reason(&exit, HV_EXIT_HLT);
 }
 
 struct kicker {
@@ -490,35 +168,35 @@ static void test_kick(void **state)
 		0xe6, 0x10, /* out 0x10, al */
 		0xeb, 0xfe, /* jmp $ */
 	};
-	struct fx *fx = *state;
+	struct kvmt_fx *fx = *state;
 	struct hv_exit exit = { 0 };
 	struct kicker k;
 	pthread_t t;
 	uint64_t rip;
 
-	REQUIRE_KVM(fx);
-	boot(fx, code, sizeof(code), 0);
+	KVMT_REQUIRE_KVM(fx);
+	kvmt_boot(fx, code, sizeof(code), 0);
 
 	/* A kick before the run: the guest must not even start. */
 	fx->ops->vcpu_kick(fx->vcpu);
-	run(fx, &exit);
-	expect_reason(&exit, HV_EXIT_INTR);
+	kvmt_run(fx, &exit);
+	kvmt_expect_reason(&exit, HV_EXIT_INTR);
 	assert_int_equal(fx->ops->vcpu_get_reg(fx->vcpu, HV_X86_RIP, &rip), 0);
-	assert_int_equal(rip, CODE_ADDR);
+	assert_int_equal(rip, KVMT_CODE_ADDR);
 
 	/* The kick is consumed: the next run reaches the guest. */
-	run(fx, &exit);
-	expect_pio(&exit, 0x10, 1, 1);
+	kvmt_run(fx, &exit);
+	kvmt_expect_pio(&exit, 0x10, 1, 1);
 
 	/* A kick from another thread while the guest spins. */
 	k.ops = fx->ops;
 	k.vcpu = fx->vcpu;
 	assert_int_equal(pthread_create(&t, NULL, kicker_main, &k), 0);
-	run(fx, &exit);
+	kvmt_run(fx, &exit);
 	pthread_join(t, NULL);
-	expect_reason(&exit, HV_EXIT_INTR);
+	kvmt_expect_reason(&exit, HV_EXIT_INTR);
 	assert_int_equal(fx->ops->vcpu_get_reg(fx->vcpu, HV_X86_RIP, &rip), 0);
-	assert_int_equal(rip, CODE_ADDR + 2);
+	assert_int_equal(rip, KVMT_CODE_ADDR + 2);
 }
 
 static void test_regs(void **state)
@@ -527,20 +205,20 @@ static void test_regs(void **state)
 		0xe6, 0x10, /* out 0x10, al */
 		0xf4, /* hlt */
 	};
-	struct fx *fx = *state;
+	struct kvmt_fx *fx = *state;
 	struct hv_x86_regs r, r2;
 	struct hv_x86_sregs s, s2;
 	struct hv_exit exit = { 0 };
 	uint64_t v, *p;
 	size_t i;
 
-	REQUIRE_KVM(fx);
-	boot(fx, code, sizeof(code), 0);
+	KVMT_REQUIRE_KVM(fx);
+	kvmt_boot(fx, code, sizeof(code), 0);
 
 	/* Core registers round-trip exactly. */
 	for (p = &r.rax, i = 0; p <= &r.r15; p++, i++)
 		*p = 0x1111111111111111ull * (i % 15 + 1) + i;
-	r.rip = CODE_ADDR;
+	r.rip = KVMT_CODE_ADDR;
 	r.rflags = 0x246;
 	assert_int_equal(fx->ops->vcpu_set_regs(fx->vcpu, HV_REGS_CORE, &r,
 						sizeof(r)),
@@ -600,11 +278,11 @@ static void test_regs(void **state)
 	assert_int_equal(fx->ops->vcpu_set_reg(fx->vcpu, HV_X86_RAX, 0x77), 0);
 	assert_int_equal(fx->ops->vcpu_get_reg(fx->vcpu, HV_X86_RAX, &v), 0);
 	assert_int_equal(v, 0x77);
-	run(fx, &exit);
-	expect_pio(&exit, 0x10, 1, 1);
+	kvmt_run(fx, &exit);
+	kvmt_expect_pio(&exit, 0x10, 1, 1);
 	assert_int_equal(exit.u.pio.data[0], 0x77);
 	assert_int_equal(fx->ops->vcpu_get_reg(fx->vcpu, HV_X86_RIP, &v), 0);
-	assert_int_equal(v, CODE_ADDR + 2);
+	assert_int_equal(v, KVMT_CODE_ADDR + 2);
 
 	/* Bad sizes, sets and ids. */
 	assert_int_equal(fx->ops->vcpu_get_regs(fx->vcpu, HV_REGS_CORE, &r,
@@ -622,15 +300,15 @@ static void test_regs(void **state)
 static void test_map_memory(void **state)
 {
 	const uint32_t rw = HV_MEM_READ | HV_MEM_WRITE | HV_MEM_EXEC;
-	struct fx *fx = *state;
+	struct kvmt_fx *fx = *state;
 	uint8_t *extra;
 
-	REQUIRE_KVM(fx);
-	create_vm(fx, 1);
+	KVMT_REQUIRE_KVM(fx);
+	kvmt_create_vm(fx, 1);
 	extra = mmap(NULL, 0x20000, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(extra != MAP_FAILED);
-	map_ram(fx, 0);
+	kvmt_map_ram(fx, 0);
 	/* Overlaps, inside and across the end. */
 	assert_int_equal(fx->ops->map_memory(fx->vm, 0x80000, 0x10000, extra,
 					     rw),
@@ -639,8 +317,9 @@ static void test_map_memory(void **state)
 					     rw),
 			 -EEXIST);
 	/* Adjacent is fine; read-only too. */
-	assert_int_equal(
-		fx->ops->map_memory(fx->vm, RAM_SIZE, 0x10000, extra, rw), 0);
+	assert_int_equal(fx->ops->map_memory(fx->vm, KVMT_RAM_SIZE, 0x10000,
+					     extra, rw),
+			 0);
 	assert_int_equal(fx->ops->map_memory(fx->vm, 0x200000, 0x10000,
 					     extra + 0x10000, HV_MEM_READ),
 			 0);
@@ -660,215 +339,19 @@ static void test_map_memory(void **state)
 	assert_int_equal(fx->ops->unmap_memory(fx->vm, 0, 0x1000), -EINVAL);
 	assert_int_equal(fx->ops->unmap_memory(fx->vm, 0x1000, 0x1000),
 			 -ENOENT);
-	assert_int_equal(fx->ops->unmap_memory(fx->vm, RAM_SIZE, 0x10000), 0);
-	assert_int_equal(fx->ops->unmap_memory(fx->vm, RAM_SIZE, 0x10000),
+	assert_int_equal(fx->ops->unmap_memory(fx->vm, KVMT_RAM_SIZE, 0x10000),
+			 0);
+	assert_int_equal(fx->ops->unmap_memory(fx->vm, KVMT_RAM_SIZE, 0x10000),
 			 -ENOENT);
 	/* The hole can be mapped again, now overlapping nothing. */
 	assert_int_equal(fx->ops->map_memory(fx->vm, 0xf0000 + 0x10000, 0x20000,
 					     extra, rw),
 			 0);
-	assert_int_equal(fx->ops->unmap_memory(fx->vm, RAM_SIZE, 0x20000), 0);
+	assert_int_equal(fx->ops->unmap_memory(fx->vm, KVMT_RAM_SIZE, 0x20000),
+			 0);
 	assert_int_equal(fx->ops->unmap_memory(fx->vm, 0x200000, 0x10000), 0);
-	assert_int_equal(fx->ops->unmap_memory(fx->vm, 0, RAM_SIZE), 0);
+	assert_int_equal(fx->ops->unmap_memory(fx->vm, 0, KVMT_RAM_SIZE), 0);
 	munmap(extra, 0x20000);
-}
-
-static void test_msi_irqfd(void **state)
-{
-	/* clang-format off */
-	static const uint8_t code[] = {
-		/* 0x1000 */ 0x31, 0xc0,                /* xor ax, ax */
-		/* 0x1002 */ 0x8e, 0xd8,                /* mov ds, ax */
-		/* 0x1004 */ 0xc7, 0x06, 0xc0, 0x00, 0x3c, 0x10,
-				/* mov word [0x00c0], 0x103c ; IVT[0x30].ip */
-		/* 0x100a */ 0xc7, 0x06, 0xc2, 0x00, 0x00, 0x00,
-				/* mov word [0x00c2], 0 ; IVT[0x30].cs */
-		/* 0x1010 */ 0xc7, 0x06, 0xc4, 0x00, 0x49, 0x10,
-				/* mov word [0x00c4], 0x1049 ; IVT[0x31].ip */
-		/* 0x1016 */ 0xc7, 0x06, 0xc6, 0x00, 0x00, 0x00,
-				/* mov word [0x00c6], 0 ; IVT[0x31].cs */
-		/* 0x101c */ 0x66, 0x64, 0xa1, 0x50, 0x03,
-				/* mov eax, [fs:0x0350] ; LAPIC LVT LINT0 */
-		/* 0x1021 */ 0x66, 0xe7, 0x16,          /* out 0x16, eax */
-		/* 0x1024 */ 0x66, 0x64, 0xa1, 0x60, 0x03,
-				/* mov eax, [fs:0x0360] ; LAPIC LVT LINT1 */
-		/* 0x1029 */ 0x66, 0xe7, 0x16,          /* out 0x16, eax */
-		/* 0x102c */ 0x66, 0x64, 0xc7, 0x06, 0xf0, 0x00,
-			     0xff, 0x01, 0x00, 0x00,
-				/* mov dword [fs:0x00f0], 0x1ff ; SVR on */
-		/* 0x1036 */ 0xe6, 0x15,                /* out 0x15, al */
-		/* 0x1038 */ 0xfb,                      /* sti */
-		/* 0x1039 */ 0xf4,                      /* hlt */
-		/* 0x103a */ 0xeb, 0xfc,                /* jmp 0x1038 */
-		/* vector 0x30 (edge) handler: */
-		/* 0x103c */ 0xe6, 0x14,                /* out 0x14, al */
-		/* 0x103e */ 0x66, 0x64, 0xc7, 0x06, 0xb0, 0x00,
-			     0x00, 0x00, 0x00, 0x00,
-				/* mov dword [fs:0x00b0], 0 ; LAPIC EOI */
-		/* 0x1048 */ 0xcf,                      /* iret */
-		/* vector 0x31 (level) handler: */
-		/* 0x1049 */ 0xe6, 0x17,                /* out 0x17, al */
-		/* 0x104b */ 0x66, 0x64, 0xc7, 0x06, 0xb0, 0x00,
-			     0x00, 0x00, 0x00, 0x00,
-				/* mov dword [fs:0x00b0], 0 ; LAPIC EOI */
-		/* 0x1055 */ 0xcf,                      /* iret */
-	};
-	/* clang-format on */
-	const struct hv_irqchip_config chip = { .size = sizeof(chip),
-						.model = HV_IRQCHIP_X86_SPLIT,
-						.nr_pins = 24 };
-	/* GSI 30: edge MSI, vector 0x30, fixed, physical dest APIC 0.
-	 * GSI 5 (an IOAPIC pin): level MSI (trigger bit 15, assert bit 14),
-	 * vector 0x31, whose EOI must come back as HV_EXIT_EOI. */
-	const struct hv_route routes[] = {
-		{ .gsi = 30,
-		  .type = HV_ROUTE_MSI,
-		  .u.msi = { .addr = HV_X86_LAPIC_BASE, .data = 0x30 } },
-		{ .gsi = 5,
-		  .type = HV_ROUTE_MSI,
-		  .u.msi = { .addr = HV_X86_LAPIC_BASE,
-			     .data = 0x31 | 1u << 15 | 1u << 14 } },
-	};
-	struct fx *fx = *state;
-	struct hv_exit exit = { 0 };
-	uint64_t one = 1;
-	int efd;
-
-	REQUIRE_KVM(fx);
-	create_vm(fx, 1);
-	map_ram(fx, 0);
-	memcpy(fx->ram + CODE_ADDR, code, sizeof(code));
-	assert_int_equal(fx->ops->irqchip_create(fx->vm, &chip), 0);
-	assert_int_equal(fx->ops->irqchip_create(fx->vm, &chip), -EEXIST);
-	create_vcpu(fx, NULL, HV_X86_LAPIC_BASE);
-	assert_int_equal(fx->ops->irqchip_finalize(fx->vm), 0);
-	assert_int_equal(fx->ops->set_routes(fx->vm, routes, 2), 0);
-	efd = eventfd(0, EFD_CLOEXEC);
-	assert_true(efd >= 0);
-	assert_int_equal(fx->ops->irqfd(fx->vm, efd, 30, -1, 1), 0);
-
-	/* The plugin set LINT0 to ExtINT and LINT1 to NMI. */
-	run(fx, &exit);
-	expect_pio(&exit, 0x16, 4, 1);
-	assert_int_equal(pio_u32(&exit) & 0x700, 0x700);
-	run(fx, &exit);
-	expect_pio(&exit, 0x16, 4, 1);
-	assert_int_equal(pio_u32(&exit) & 0x700, 0x400);
-
-	run(fx, &exit);
-	expect_pio(&exit, 0x15, 1, 1);
-	/* irqfd -> MSI route -> LAPIC vector 0x30 -> handler. */
-	assert_int_equal(write(efd, &one, sizeof(one)), sizeof(one));
-	run(fx, &exit);
-	expect_pio(&exit, 0x14, 1, 1);
-
-	/* One-shot MSI. */
-	assert_int_equal(
-		fx->ops->signal_msi(fx->vm, HV_X86_LAPIC_BASE, 0x30, 0), 0);
-	run(fx, &exit);
-	expect_pio(&exit, 0x14, 1, 1);
-
-	/* KVM_IRQ_LINE on the same GSI goes through the route too. */
-	assert_int_equal(fx->ops->irq_line(fx->vm, 30, 1), 0);
-	assert_int_equal(fx->ops->irq_line(fx->vm, 30, 0), 0);
-	run(fx, &exit);
-	expect_pio(&exit, 0x14, 1, 1);
-
-	/* A level interrupt on an IOAPIC pin: its EOI exits to the host. */
-	assert_int_equal(fx->ops->irq_line(fx->vm, 5, 1), 0);
-	run(fx, &exit);
-	expect_pio(&exit, 0x17, 1, 1);
-	run(fx, &exit);
-	expect_reason(&exit, HV_EXIT_EOI);
-	assert_int_equal(exit.u.eoi.vector, 0x31);
-	assert_int_equal(fx->ops->irq_line(fx->vm, 5, 0), 0);
-
-	assert_int_equal(fx->ops->irqfd(fx->vm, efd, 30, -1, 0), 0);
-	assert_int_equal(fx->ops->irqfd(fx->vm, efd, 1u << 30, -1, 1), -EINVAL);
-	close(efd);
-}
-
-static uint64_t efd_count(int efd)
-{
-	uint64_t v = 0;
-
-	if (read(efd, &v, sizeof(v)) != sizeof(v))
-		return 0;
-	return v;
-}
-
-static void test_ioeventfd(void **state)
-{
-	static const uint8_t code[] = {
-		0xb0, 0x42, /* mov al, 0x42 */
-		0xe6, 0x30, /* out 0x30, al (ioeventfd) */
-		0x64, 0xa2, 0x00, 0x00, /* mov [fs:0], al (MMIO ioeventfd) */
-		0xe6, 0x31, /* out 0x31, al -> exit 1 */
-		0xb0, 0x41, /* mov al, 0x41 */
-		0xe6, 0x32, /* out 0x32, al (no match) -> exit 2 */
-		0xb0, 0x42, /* mov al, 0x42 */
-		0xe6, 0x32, /* out 0x32, al (datamatch) */
-		0xe6, 0x33, /* out 0x33, al -> exit 3 */
-		0xe6, 0x30, /* out 0x30, al (deassigned) -> exit 4 */
-		0xf4, /* hlt */
-	};
-	struct fx *fx = *state;
-	struct hv_exit exit = { 0 };
-	struct hv_ioeventfd pio = { .space = HV_IO_PIO,
-				    .len = 1,
-				    .addr = 0x30 };
-	struct hv_ioeventfd dm = { .space = HV_IO_PIO,
-				   .len = 1,
-				   .addr = 0x32,
-				   .datamatch = 0x42,
-				   .has_datamatch = 1 };
-	struct hv_ioeventfd mmio = { .space = HV_IO_MMIO,
-				     .len = 1,
-				     .addr = MMIO_GPA };
-	struct hv_ioeventfd bad = { .space = HV_IO_PIO,
-				    .len = 3,
-				    .addr = 0x40 };
-
-	REQUIRE_KVM(fx);
-	boot(fx, code, sizeof(code), MMIO_GPA);
-	pio.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	dm.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	mmio.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_true(pio.fd >= 0 && dm.fd >= 0 && mmio.fd >= 0);
-	assert_int_equal(fx->ops->ioeventfd(fx->vm, &pio, 1), 0);
-	assert_int_equal(fx->ops->ioeventfd(fx->vm, &dm, 1), 0);
-	assert_int_equal(fx->ops->ioeventfd(fx->vm, &mmio, 1), 0);
-	bad.fd = pio.fd;
-	assert_int_equal(fx->ops->ioeventfd(fx->vm, &bad, 1), -EINVAL);
-	bad.len = 1;
-	bad.addr = 0x10000;
-	assert_int_equal(fx->ops->ioeventfd(fx->vm, &bad, 1), -EINVAL);
-	assert_int_equal(efd_count(pio.fd), 0);
-
-	run(fx, &exit);
-	expect_pio(&exit, 0x31, 1, 1);
-	assert_int_equal(efd_count(pio.fd), 1);
-	assert_int_equal(efd_count(mmio.fd), 1);
-
-	run(fx, &exit);
-	expect_pio(&exit, 0x32, 1, 1);
-	assert_int_equal(exit.u.pio.data[0], 0x41);
-	assert_int_equal(efd_count(dm.fd), 0);
-
-	run(fx, &exit);
-	expect_pio(&exit, 0x33, 1, 1);
-	assert_int_equal(efd_count(dm.fd), 1);
-	assert_int_equal(fx->ops->ioeventfd(fx->vm, &pio, 0), 0);
-
-	run(fx, &exit);
-	expect_pio(&exit, 0x30, 1, 1);
-	assert_int_equal(efd_count(pio.fd), 0);
-
-	assert_int_equal(fx->ops->ioeventfd(fx->vm, &dm, 0), 0);
-	assert_int_equal(fx->ops->ioeventfd(fx->vm, &mmio, 0), 0);
-	close(pio.fd);
-	close(dm.fd);
-	close(mmio.fd);
 }
 
 static void test_dirty_log_readonly(void **state)
@@ -888,28 +371,28 @@ static void test_dirty_log_readonly(void **state)
 		0xf4, /* hlt */
 	};
 	const uint64_t want = 1ull << 0x10 | 1ull << 0x13;
-	struct fx *fx = *state;
+	struct kvmt_fx *fx = *state;
 	struct hv_exit exit = { 0 };
-	uint64_t bm[RAM_SIZE / 4096 / 64];
+	uint64_t bm[KVMT_RAM_SIZE / 4096 / 64];
 	uint64_t sub;
 	uint8_t *rom;
 	size_t i;
 
-	REQUIRE_KVM(fx);
-	create_vm(fx, 1);
-	map_ram(fx, HV_MEM_LOG_DIRTY);
-	memcpy(fx->ram + CODE_ADDR, code, sizeof(code));
+	KVMT_REQUIRE_KVM(fx);
+	kvmt_create_vm(fx, 1);
+	kvmt_map_ram(fx, HV_MEM_LOG_DIRTY);
+	memcpy(fx->ram + KVMT_CODE_ADDR, code, sizeof(code));
 	rom = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(rom != MAP_FAILED);
 	rom[0] = 0x99;
-	assert_int_equal(fx->ops->map_memory(fx->vm, RAM_SIZE, 0x10000, rom,
-					     HV_MEM_READ | HV_MEM_EXEC),
+	assert_int_equal(fx->ops->map_memory(fx->vm, KVMT_RAM_SIZE, 0x10000,
+					     rom, HV_MEM_READ | HV_MEM_EXEC),
 			 0);
-	create_vcpu(fx, NULL, 0);
+	kvmt_create_vcpu(fx, NULL, 0);
 
-	run(fx, &exit);
-	expect_pio(&exit, 0x10, 1, 1);
+	kvmt_run(fx, &exit);
+	kvmt_expect_pio(&exit, 0x10, 1, 1);
 	assert_int_equal(exit.u.pio.data[0], 0x99);
 	assert_int_equal(fx->ram[0x10000], 0xaa);
 	assert_int_equal(fx->ram[0x13000], 0xbb);
@@ -917,8 +400,8 @@ static void test_dirty_log_readonly(void **state)
 	/* Without HV_DIRTY_CLEAR the same pages come back every time. */
 	for (i = 0; i < 2; i++) {
 		memset(bm, 0xff, sizeof(bm));
-		assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, 0, RAM_SIZE,
-							  bm, 0),
+		assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, 0,
+							  KVMT_RAM_SIZE, bm, 0),
 				 0);
 		assert_int_equal(bm[0], want);
 		assert_int_equal(bm[1] | bm[2] | bm[3], 0);
@@ -932,40 +415,44 @@ static void test_dirty_log_readonly(void **state)
 						  HV_DIRTY_CLEAR),
 			 0);
 	assert_int_equal(sub, 1);
-	assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, 0, RAM_SIZE, bm,
+	assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, 0, KVMT_RAM_SIZE, bm,
 						  HV_DIRTY_CLEAR),
 			 0);
 	assert_int_equal(bm[0], 1ull << 0x10);
-	assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, 0, RAM_SIZE, bm, 0),
-			 0);
+	assert_int_equal(
+		fx->ops->dirty_log_fetch(fx->vm, 0, KVMT_RAM_SIZE, bm, 0), 0);
 	assert_int_equal(bm[0] | bm[1] | bm[2] | bm[3], 0);
 
 	/* Errors: holes, slots without logging, partial enable. */
 	assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, 0x200000, 0x1000, bm,
 						  0),
 			 -ENOENT);
-	assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, RAM_SIZE, 0x1000, bm,
-						  0),
+	assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, KVMT_RAM_SIZE, 0x1000,
+						  bm, 0),
 			 -EINVAL);
 	assert_int_equal(fx->ops->dirty_log_enable(fx->vm, 0, 0x1000, 1),
 			 -EINVAL);
-	assert_int_equal(fx->ops->dirty_log_enable(fx->vm, 0, RAM_SIZE, 0), 0);
-	assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, 0, RAM_SIZE, bm, 0),
+	assert_int_equal(fx->ops->dirty_log_enable(fx->vm, 0, KVMT_RAM_SIZE, 0),
+			 0);
+	assert_int_equal(fx->ops->dirty_log_fetch(fx->vm, 0, KVMT_RAM_SIZE, bm,
+						  0),
 			 -EINVAL);
-	assert_int_equal(fx->ops->dirty_log_enable(fx->vm, 0, RAM_SIZE, 1), 0);
+	assert_int_equal(fx->ops->dirty_log_enable(fx->vm, 0, KVMT_RAM_SIZE, 1),
+			 0);
 
 	/* A write to read-only memory is an MMIO exit; memory unchanged. */
-	run(fx, &exit);
-	expect_reason(&exit, HV_EXIT_MMIO);
-	assert_int_equal(exit.u.mmio.gpa, RAM_SIZE);
+	kvmt_run(fx, &exit);
+	kvmt_expect_reason(&exit, HV_EXIT_MMIO);
+	assert_int_equal(exit.u.mmio.gpa, KVMT_RAM_SIZE);
 	assert_int_equal(exit.u.mmio.write, 1);
 	assert_int_equal(exit.u.mmio.data[0], 0x99);
 	assert_int_equal(rom[0], 0x99);
-	run(fx, &exit);
-	expect_reason(&exit, HV_EXIT_HLT);
+	kvmt_run(fx, &exit);
+	kvmt_expect_reason(&exit, HV_EXIT_HLT);
 	fx->ops->vcpu_destroy(fx->vcpu);
 	fx->vcpu = NULL;
-	assert_int_equal(fx->ops->unmap_memory(fx->vm, RAM_SIZE, 0x10000), 0);
+	assert_int_equal(fx->ops->unmap_memory(fx->vm, KVMT_RAM_SIZE, 0x10000),
+			 0);
 	munmap(rom, 0x10000);
 }
 
@@ -1015,30 +502,30 @@ static void test_cpuid_msrs(void **state)
 					    .apic_id = 3,
 					    .threads_per_core = 2,
 					    .cores_per_die = 2 };
-	struct fx *fx = *state;
+	struct kvmt_fx *fx = *state;
 	struct hv_exit exit = { 0 };
 	uint32_t v[13];
 	int i;
 
-	REQUIRE_KVM(fx);
-	create_vm(fx, 4);
-	map_ram(fx, 0);
-	memcpy(fx->ram + CODE_ADDR, code, sizeof(code));
-	create_vcpu(fx, &cfg, 0);
+	KVMT_REQUIRE_KVM(fx);
+	kvmt_create_vm(fx, 4);
+	kvmt_map_ram(fx, 0);
+	memcpy(fx->ram + KVMT_CODE_ADDR, code, sizeof(code));
+	kvmt_create_vcpu(fx, &cfg, 0);
 	for (i = 0; i < 13; i++) {
-		run(fx, &exit);
-		expect_pio(&exit, 0x20 + i, 4, 1);
-		v[i] = pio_u32(&exit);
+		kvmt_run(fx, &exit);
+		kvmt_expect_pio(&exit, 0x20 + i, 4, 1);
+		v[i] = kvmt_pio_u32(&exit);
 	}
-	run(fx, &exit);
-	expect_reason(&exit, HV_EXIT_HLT);
+	kvmt_run(fx, &exit);
+	kvmt_expect_reason(&exit, HV_EXIT_HLT);
 
 	assert_int_equal(v[0] >> 24, 3); /* initial APIC id */
 	assert_int_equal((v[0] >> 16) & 0xff, 4); /* logical per pkg */
 	assert_true(v[1] & (1u << 28)); /* HTT */
 	assert_true(v[2] & (1u << 31)); /* hypervisor */
 	/* TSC-deadline timer, whenever KVM emulates it. */
-	if (kvm_cap(KVM_CAP_TSC_DEADLINE_TIMER))
+	if (kvmt_cap(KVM_CAP_TSC_DEADLINE_TIMER))
 		assert_true(v[2] & (1u << 24));
 	assert_int_equal(v[3], 0x40000010); /* max hv leaf */
 	assert_memory_equal(&v[4], "KVMK", 4); /* signature */
@@ -1054,40 +541,20 @@ static void test_cpuid_msrs(void **state)
 
 int main(int argc, char **argv)
 {
+	struct kvmt_env env;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_probe_caps, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_pio_mmio, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_kick, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_regs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_memory, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_msi_irqfd, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_ioeventfd, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_dirty_log_readonly, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_cpuid_msrs, setup,
-						teardown),
+		KVMT_TEST(test_probe_caps, &env),
+		KVMT_TEST(test_pio_mmio, &env),
+		KVMT_TEST(test_kick, &env),
+		KVMT_TEST(test_regs, &env),
+		KVMT_TEST(test_map_memory, &env),
+		KVMT_TEST(test_dirty_log_readonly, &env),
+		KVMT_TEST(test_cpuid_msrs, &env),
 	};
-	static char path[4096];
-	struct sigaction sa;
-	const char *env = getenv("NIMBUS_PLUGIN_PATH");
 
-	if (env && *env) {
-		size_t n = strcspn(env, ":");
-
-		snprintf(path, sizeof(path), "%.*s/hv-kvm.so", (int)n, env);
-		plugin_path = path;
-	} else if (argc > 1) {
-		plugin_path = argv[1];
+	if (kvmt_env_init(&env, argc, argv)) {
+		fprintf(stderr, "test_kvm_plugin: cannot set up\n");
+		return 1;
 	}
-	/* The kick signal: an empty handler without SA_RESTART, so that a
-	 * signal interrupts KVM_RUN with EINTR. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = kick_handler;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
 	return cmocka_run_group_tests_name("kvm_plugin", tests, NULL, NULL);
 }

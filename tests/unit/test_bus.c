@@ -557,6 +557,42 @@ static void test_irq_callback(void **state)
 	assert_int_equal(l.level, 0);
 }
 
+/* A device may move itself from its own callback (a BAR move arriving
+ * through ECAM on the same bus): no deadlock, and the map changes. */
+struct mover {
+	struct bus *b;
+	uint64_t to;
+};
+
+static int mover_write(void *opaque, uint64_t off, const void *data,
+		       uint32_t len);
+
+static const struct io_ops mover_ops = { .write = mover_write };
+
+static int mover_write(void *opaque, uint64_t off, const void *data,
+		       uint32_t len)
+{
+	struct mover *m = opaque;
+
+	if (bus_unregister(m->b, 0x1000))
+		return -EIO;
+	return bus_register(m->b, m->to, 0x10, &mover_ops, m, "mover");
+}
+
+static void test_reentrant_register(void **state)
+{
+	struct bus *b = *state;
+	struct mover m = { b, 0x2000 };
+	uint8_t v = 1;
+
+	assert_int_equal(bus_register(b, 0x1000, 0x10, &mover_ops, &m, "mover"),
+			 0);
+	assert_int_equal(bus_access(b, 0x1004, &v, 1, 1), 0);
+	assert_int_equal(b->nr, 1);
+	assert_int_equal(b->r[0].base, 0x2000);
+	assert_int_equal(bus_access(b, 0x1004, &v, 1, 1), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -578,6 +614,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_callback_error, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_null_callbacks, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reentrant_register, setup,
 						teardown),
 		cmocka_unit_test(test_irq_eventfd),
 		cmocka_unit_test(test_irq_callback),
