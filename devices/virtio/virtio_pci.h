@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * virtio_pci.h - the modern (virtio 1.x) PCI transport.
+ *
+ * Wraps a virtio device into a PCI function (vendor 0x1af4, device
+ * 0x1040 + device id) with one 64-bit memory BAR holding, at fixed
+ * offsets, the common configuration, the ISR status, the device
+ * configuration, the notification area (one 4-byte slot per queue) and the
+ * MSI-X table and PBA (one vector per queue plus one for config changes),
+ * each announced by a vendor-specific capability, plus the PCI
+ * configuration access capability.  Features offered: the device's, plus
+ * VERSION_1, EVENT_IDX and INDIRECT_DESC; ACCESS_PLATFORM never.
+ *
+ * Kicks: each queue's notify address gets an ioeventfd when the hypervisor
+ * supports it (registered whenever the BAR is mapped, moved with it);
+ * otherwise the notify write itself signals the same eventfd.  A worker
+ * thread per device waits on those eventfds and calls ops->queue_notify.
+ * Completions interrupt through MSI-X (irqfd).  A malformed queue sets
+ * DEVICE_NEEDS_RESET; the VMM and other devices keep running.
+ */
+#ifndef NIMBUS_DEVICES_VIRTIO_PCI_H
+#define NIMBUS_DEVICES_VIRTIO_PCI_H
+
+#include <stdint.h>
+
+#include "devices/irq.h"
+#include "devices/pci/pci.h"
+#include "devices/virtio/virtio.h"
+#include "vmm/guest_mem.h"
+
+#define VIRTIO_PCI_VENDOR 0x1af4
+#define VIRTIO_PCI_DEVICE_BASE 0x1040
+#define VIRTIO_PCI_BAR 0 /* the one BAR (64-bit, uses slots 0-1) */
+
+/* What the VMM lends the transport. */
+struct virtio_pci_host {
+	const struct guest_mem *mem;
+	const struct msi_router *router;
+	/*
+	 * Reserve `n` consecutive GSIs, each bound with irqfd to a fresh
+	 * eventfd; fills *gsi_base and efds[0..n).  The VMM owns and closes
+	 * them.  -errno.  Main thread, at create.
+	 */
+	int (*alloc_vectors)(void *opaque, uint16_t n, uint32_t *gsi_base,
+			     int *efds);
+	/*
+	 * (Un)register an MMIO ioeventfd: a guest write of `len` bytes at
+	 * `addr` signals `fd` without an exit.  -EOPNOTSUPP when the
+	 * hypervisor cannot; the transport then signals fd from the write.
+	 * vCPU thread (BAR moves) or main thread.
+	 */
+	int (*ioeventfd)(void *opaque, uint64_t addr, uint32_t len, int fd,
+			 int assign);
+	void *opaque;
+};
+
+/*
+ * Create the transport for a device and its PCI function (returned by
+ * virtio_pci_dev for pci_bus_add_dev).  `info`, `ops`, `dev_opaque` and
+ * `host` must outlive it.  Queue sizes start at min(256,
+ * info->queue_size_max).  -EINVAL bad info, -ENOMEM, or alloc_vectors'
+ * error.  Main thread.
+ */
+int virtio_pci_create(const struct virtio_dev_info *info,
+		      const struct virtio_dev_ops *ops, void *dev_opaque,
+		      const struct virtio_pci_host *host,
+		      struct virtio_dev **out);
+
+/* The PCI function to add to the bus. */
+struct pci_dev *virtio_pci_dev(struct virtio_dev *vd);
+
+/* Start the worker thread.  -errno.  Main thread, before vCPUs run. */
+int virtio_pci_start(struct virtio_dev *vd);
+
+/* Stop the worker, unregister ioeventfds, free.  NULL-safe.  Main
+ * thread, vCPUs stopped. */
+void virtio_pci_destroy(struct virtio_dev *vd);
+
+#endif /* NIMBUS_DEVICES_VIRTIO_PCI_H */
