@@ -41,6 +41,24 @@ struct memory_config {
 	uint64_t size; /* bytes, default 512 MiB */
 };
 
+#define CONFIG_MAX_DISKS 16
+
+/* --disk (Cloud Hypervisor syntax). */
+struct disk_config {
+	char *path;           /* required */
+	int readonly;         /* readonly=on|off, default off */
+	int direct;           /* direct=on|off (O_DIRECT), default off */
+	uint16_t num_queues;  /* default 1 */
+	uint16_t queue_size;  /* default 256 */
+	char *id;             /* default "_disk<N>" */
+	char *serial;         /* GET_ID string, may be NULL */
+};
+
+/* --rng src=PATH (default /dev/urandom); virtio-rng is always present. */
+struct rng_config {
+	char *src;
+};
+
 struct vm_config {
 	struct payload_config payload;
 	struct cpus_config cpus;
