@@ -45,13 +45,13 @@ struct memory_config {
 
 /* --disk (Cloud Hypervisor syntax). */
 struct disk_config {
-	char *path;           /* required */
-	int readonly;         /* readonly=on|off, default off */
-	int direct;           /* direct=on|off (O_DIRECT), default off */
-	uint16_t num_queues;  /* default 1 */
-	uint16_t queue_size;  /* default 256 */
-	char *id;             /* default "_disk<N>" */
-	char *serial;         /* GET_ID string, may be NULL */
+	char *path; /* required */
+	int readonly; /* readonly=on|off, default off */
+	int direct; /* direct=on|off (O_DIRECT), default off */
+	uint16_t num_queues; /* default 1 */
+	uint16_t queue_size; /* default 256 */
+	char *id; /* default "_disk<N>" */
+	char *serial; /* GET_ID string, may be NULL */
 };
 
 /* --rng src=PATH (default /dev/urandom); virtio-rng is always present. */
@@ -64,6 +64,11 @@ struct vm_config {
 	struct cpus_config cpus;
 	struct memory_config memory;
 	struct console_config serial; /* default CONSOLE_NULL, as CH */
+	/* virtio-console (--console); wired when the virtio devices land. */
+	struct console_config console;
+	struct disk_config disks[CONFIG_MAX_DISKS];
+	unsigned int nr_disks;
+	struct rng_config rng;
 	char *hv; /* "auto" (default), "kvm", "mshv" */
 	char *hv_plugin; /* --hv-plugin PATH or NULL */
 	int verbosity; /* number of -v */
