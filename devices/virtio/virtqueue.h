@@ -37,12 +37,12 @@
 
 struct vq {
 	const struct guest_mem *mem;
-	uint16_t size;          /* power of two, 1..VQ_MAX_SIZE */
+	uint16_t size; /* power of two, 1..VQ_MAX_SIZE */
 	int ready;
 	uint64_t desc, avail, used; /* guest physical ring addresses */
-	int event_idx, indirect;    /* negotiated features */
-	uint16_t last_avail;    /* next avail slot the device consumes */
-	uint16_t used_idx;      /* next used slot the device fills */
+	int event_idx, indirect; /* negotiated features */
+	uint16_t last_avail; /* next avail slot the device consumes */
+	uint16_t used_idx; /* next used slot the device fills */
 	uint16_t signalled_used; /* used_idx when the driver was last told */
 	int signalled_valid;
 	int broken;
@@ -57,10 +57,10 @@ struct vq_buf {
 };
 
 struct vq_chain {
-	uint16_t head;      /* pass to vq_push */
-	uint16_t nr;        /* buffers in buf[] */
-	uint32_t out_len;   /* total device-readable bytes */
-	uint32_t in_len;    /* total device-writable bytes */
+	uint16_t head; /* pass to vq_push */
+	uint16_t nr; /* buffers in buf[] */
+	uint32_t out_len; /* total device-readable bytes */
+	uint32_t in_len; /* total device-writable bytes */
 	struct vq_buf buf[VQ_MAX_CHAIN];
 };
 
@@ -105,5 +105,21 @@ bool vq_should_notify(struct vq *q);
  * meanwhile (re-check before sleeping).
  */
 bool vq_enable_notify(struct vq *q, bool on);
+
+/*
+ * Addendum (documentation only; rules vq_pop applies, see virtqueue.c):
+ * - Each ring and each buffer must lie within ONE guest RAM region
+ *   (guest_mem_ptr semantics): a buffer straddling two regions, even
+ *   adjacent ones, is malformed (-EINVAL), never split.
+ * - Zero-length descriptors are accepted, not translated (their address
+ *   is not checked) and left out of buf[], so c->nr may be smaller than
+ *   the chain and may be 0; they count toward the chain-length limit and
+ *   obey the readable-before-writable rule.
+ * - The chain limit (queue size) counts buffer descriptors, direct or in
+ *   the indirect table; the descriptor pointing at a table does not
+ *   count.  An indirect descriptor may end a chain of direct ones.
+ * - out_len + in_len never exceeds UINT32_MAX (longer chains: -EINVAL).
+ * - vq_reset keeps `rl`, so a reset loop cannot defeat rate limiting.
+ */
 
 #endif /* NIMBUS_DEVICES_VIRTQUEUE_H */
