@@ -28,6 +28,12 @@
 #define CLI_MEM_ALIGN 4096ull /* size must be page aligned */
 #define CLI_MEM_DEFAULT (512ull << 20)
 #define CLI_HV_NAME_MAX 32 /* characters in a --hv name */
+#define CLI_DISK_QUEUES_MAX 64u /* --disk num_queues=1..64 */
+#define CLI_DISK_QSIZE_MIN 2u /* --disk queue_size: a power of two */
+#define CLI_DISK_QSIZE_MAX 1024u
+#define CLI_DISK_QSIZE_DEFAULT 256u
+#define CLI_DISK_SERIAL_MAX 20u /* bytes: the virtio-blk GET_ID string */
+#define CLI_RNG_DEFAULT "/dev/urandom"
 
 enum cli_result {
 	CLI_OK = 0, /* *cfg describes a VM to run */
@@ -38,15 +44,43 @@ enum cli_result {
 /*
  * Parse argv[1..argc-1] (argv[0] is the program name and is ignored) into
  * *cfg.  *cfg need not be initialised: it is zeroed, then given defaults
- * (1 vCPU, max = boot, 512 MiB, serial CONSOLE_NULL, hv "auto").
+ * (1 vCPU, max = boot, 512 MiB, serial CONSOLE_NULL, console see below,
+ * no disks, rng src CLI_RNG_DEFAULT, hv "auto").
  *
- * Rules: every option at most once, except -v (counted, also "-vv").
- * A value is taken from `--opt=value` or from the next argument; a next
- * argument that starts with '-' (other than "-" itself) is an option, so
- * the value counts as missing; use `--opt=value` for such values.  "--"
- * ends the options; any argument after it, or any positional argument,
- * is an error.  -h/-V win as soon as they are seen (errors in earlier
- * arguments are still reported).  Without -h/-V, --kernel is required.
+ * Rules: every option at most once, except -v (counted, also "-vv") and
+ * --disk.  A value is taken from `--opt=value` or from the next argument;
+ * a next argument that starts with '-' (other than "-" itself) is an
+ * option, so the value counts as missing; use `--opt=value` for such
+ * values.  "--" ends the options; any argument after it, or any
+ * positional argument, is an error.  -h/-V win as soon as they are seen
+ * (errors in earlier arguments are still reported).  Without -h/-V,
+ * --kernel is required.
+ *
+ * --disk, as in CH, is repeatable and also takes several values at once:
+ * `--disk path=a path=b --disk path=c` gives three disks in that order
+ * (every argument up to the next option is a disk, also after
+ * `--disk=path=a`).  Each disk needs path=; num_queues 1..64 (default
+ * 1); queue_size a power of two in 2..1024 (default 256, where CH uses
+ * 128); serial at most 20 bytes; id unique among the disks and not
+ * starting with "__" (reserved by CH for the VMM's own devices).  Disks
+ * without id= are named as CH names them: "_disk0", "_disk1"... from one
+ * counter that only such disks advance, skipping ids the user gave.  CH
+ * keys Nimbus lacks (vhost_user, socket, iommu, pci_segment, the bw_* and
+ * ops_* rate limits, image_type other than raw, ...) are errors that say
+ * "not supported yet"; other keys are "unknown key".
+ *
+ * --console (virtio-console) takes off|null|tty|pty|file=PATH.  CH
+ * defaults it to tty and rejects serial and console both on tty, so in CH
+ * `--serial tty` alone is an error and users add `--console off`.  Nimbus
+ * keeps that rule for an explicit `--console tty --serial tty` but makes
+ * the default depend on --serial: tty, or off when --serial is tty.  Every
+ * command line CH accepts means the same here; the one CH rejects for the
+ * default (`--serial tty` without --console) runs with the UART on the
+ * terminal and no virtio console, as CH users get with `--console off`.
+ * CH has no rule for pty (each pty console gets its own pty), nor here.
+ *
+ * --rng src=PATH: the virtio-rng source (non-empty; default
+ * CLI_RNG_DEFAULT when --rng or src= is absent).
  *
  * Returns CLI_OK, CLI_HELP or CLI_VERSION; -EINVAL for a bad command line
  * with a one-line message naming the option in err (the caller exits with
