@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * acpi.c - hardware-reduced ACPI 6.5 tables for x86_64 guests (RSDP,
- * XSDT, FADT, DSDT, MADT).  Layouts: ACPI 6.5 sections 5.2.5 (RSDP),
+ * XSDT, FADT, DSDT, MADT, MCFG).  Layouts: ACPI 6.5 sections 5.2.5 (RSDP),
  * 5.2.6 (header), 5.2.8 (XSDT), 5.2.9 (FADT), 5.2.11.1 (DSDT), 5.2.12
- * (MADT) and 5.2.3.2 (Generic Address Structure).
+ * (MADT) and 5.2.3.2 (Generic Address Structure); PCI Firmware 3.3,
+ * 4.1.2 (MCFG) and 4.5 (_OSC).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -201,18 +202,39 @@ struct madt_lapic_nmi {
 } __attribute__((packed));
 _Static_assert(sizeof(struct madt_lapic_nmi) == 6, "MADT LAPIC NMI layout");
 
+struct acpi_mcfg {
+	struct acpi_header h;
+	uint8_t reserved[8];
+	/* One configuration space base address allocation structure. */
+	uint64_t base; /* ECAM address of bus 0 */
+	uint16_t segment;
+	uint8_t bus_start;
+	uint8_t bus_end;
+	uint32_t reserved1;
+} __attribute__((packed));
+_Static_assert(sizeof(struct acpi_mcfg) == 60, "MCFG with one allocation");
+
+#define MCFG_REVISION 1u
+
+/* _OSC of a PCI host bridge (PCI Firmware 3.3, 4.5.1). */
+#define PCI_OSC_UUID "33DB4D5B-1FF7-401C-9657-7441C03DD766"
+#define OSC_UNRECOGNIZED_UUID 0x4u /* status DWORD bit 2 */
+
+#define PCI_CONF1_PORT 0xcf8u /* CONFIG_ADDRESS; CONFIG_DATA at 0xcfc */
+#define PCI_CONF1_LEN 8u
+#define ACPI_4G (1ull << 32)
+
 #define MADT_LAPIC_ENABLED 1u
 /* MPS INTI flags: polarity bits 1:0 = 01 active high, trigger 3:2 = 01 edge. */
 #define MPS_INTI_HIGH_EDGE 0x0005u
 
 /* Where each table lands, as offsets from base. */
 struct acpi_layout {
-	uint64_t xsdt, fadt, dsdt, madt;
+	uint64_t xsdt, fadt, dsdt, madt, mcfg; /* mcfg 0: none */
 	uint32_t xsdt_len, dsdt_len, madt_len;
+	unsigned int xsdt_entries; /* FADT, MADT[, MCFG]; DSDT is in the FADT */
 	uint64_t used;
 };
-
-#define XSDT_ENTRIES 2u /* FADT, MADT; the DSDT hangs off the FADT */
 
 static uint64_t align_up(uint64_t v)
 {
@@ -294,10 +316,106 @@ static void dsdt_rtc(struct aml_buf *b)
 	aml_close(b, dev);
 }
 
+/* PCI0's _CRS: bus range, config ports, then the windows (see acpi.h). */
+static void dsdt_pci_crs(struct aml_buf *b, const struct x86_acpi_cfg *c)
+{
+	const uint8_t fixed = AML_ADDR_MIN_FIXED | AML_ADDR_MAX_FIXED;
+	const uint8_t mem = AML_MEM_RW | AML_MEM_NONCACHEABLE;
+	size_t crs;
+
+	aml_name(b, "_CRS");
+	aml_restemplate_open(b, &crs);
+	aml_res_word_addr(b, AML_ADDR_BUS, fixed, 0, 0, c->bus_start,
+			  c->bus_end, 0,
+			  (uint16_t)(c->bus_end - c->bus_start + 1));
+	aml_res_io(b, PCI_CONF1_PORT, PCI_CONF1_PORT, 1, PCI_CONF1_LEN);
+	if (c->io_size)
+		aml_res_word_addr(b, AML_ADDR_IO, fixed, AML_IO_RANGE_ENTIRE, 0,
+				  c->io_base,
+				  (uint16_t)(c->io_base + c->io_size - 1), 0,
+				  c->io_size);
+	if (c->mmio32_size)
+		aml_res_dword_addr(
+			b, AML_ADDR_MEMORY, fixed, mem, 0,
+			(uint32_t)c->mmio32_base,
+			(uint32_t)(c->mmio32_base + c->mmio32_size - 1), 0,
+			(uint32_t)c->mmio32_size);
+	if (c->mmio64_size)
+		aml_res_qword_addr(b, AML_ADDR_MEMORY, fixed, mem, 0,
+				   c->mmio64_base,
+				   c->mmio64_base + c->mmio64_size - 1, 0,
+				   c->mmio64_size);
+	aml_restemplate_close(b, crs);
+}
+
 /*
- * The DSDT's definition block.  Devices go into \_SB one helper each, so
- * later platform devices (a PCI host bridge, a GED) add a helper here.
+ * Method(_OSC, 4, Serialized) {
+ *	CreateDWordField(Arg3, 0, CDW1)
+ *	If (LNot(LEqual(Arg0, ToUUID(PCI_OSC_UUID)))) {
+ *		Or(CDW1, OSC_UNRECOGNIZED_UUID, CDW1)
+ *	}
+ *	Return(Arg3)
+ * }
+ * Serialized because it creates a named object (CDW1).
  */
+static void dsdt_pci_osc(struct aml_buf *b)
+{
+	size_t method, cond;
+
+	aml_method_open(b, "_OSC", 4, AML_SERIALIZED, 0, &method);
+	aml_create_dword_field(b);
+	aml_arg(b, 3);
+	aml_integer(b, 0);
+	aml_namestring(b, "CDW1");
+	aml_if_open(b, &cond);
+	aml_lnot(b);
+	aml_lequal(b);
+	aml_arg(b, 0);
+	aml_uuid(b, PCI_OSC_UUID);
+	aml_or(b);
+	aml_namestring(b, "CDW1");
+	aml_integer(b, OSC_UNRECOGNIZED_UUID);
+	aml_namestring(b, "CDW1");
+	aml_close(b, cond);
+	aml_return(b);
+	aml_arg(b, 3);
+	aml_close(b, method);
+}
+
+/* Device(PCI0): the host bridge of PCI segment 0. */
+static void dsdt_pci0(struct aml_buf *b, const struct x86_acpi_cfg *c)
+{
+	size_t dev;
+
+	aml_device_open(b, "PCI0", &dev);
+	aml_name_eisaid(b, "_HID", "PNP0A08");
+	aml_name_eisaid(b, "_CID", "PNP0A03");
+	aml_name_integer(b, "_UID", 0);
+	aml_name_integer(b, "_SEG", 0);
+	aml_name_integer(b, "_BBN", c->bus_start);
+	dsdt_pci_crs(b, c);
+	dsdt_pci_osc(b);
+	aml_close(b, dev);
+}
+
+/* Device(MRES): motherboard resources, i.e. the ECAM range. */
+static void dsdt_mres(struct aml_buf *b, const struct x86_acpi_cfg *c)
+{
+	uint64_t base, size;
+	size_t dev, crs;
+
+	x86_acpi_pci_ecam_range(c, &base, &size);
+	aml_device_open(b, "MRES", &dev);
+	aml_name_eisaid(b, "_HID", "PNP0C02");
+	aml_name_integer(b, "_UID", 1);
+	aml_name(b, "_CRS");
+	aml_restemplate_open(b, &crs);
+	aml_res_mem32_fixed(b, true, (uint32_t)base, (uint32_t)size);
+	aml_restemplate_close(b, crs);
+	aml_close(b, dev);
+}
+
+/* The DSDT's definition block.  Devices go into \_SB one helper each. */
 static int dsdt_build(struct aml_buf *b, const struct x86_acpi_cfg *cfg)
 {
 	size_t pkg, sb;
@@ -315,6 +433,10 @@ static int dsdt_build(struct aml_buf *b, const struct x86_acpi_cfg *cfg)
 	if (cfg->has_serial)
 		dsdt_com1(b);
 	dsdt_rtc(b);
+	if (cfg->has_pci) {
+		dsdt_pci0(b, cfg);
+		dsdt_mres(b, cfg);
+	}
 	aml_close(b, sb);
 	return aml_buf_err(b);
 }
@@ -337,13 +459,13 @@ static void write_rsdp(uint8_t *g, uint64_t base, const struct acpi_layout *l)
 
 static void write_xsdt(uint8_t *g, uint64_t base, const struct acpi_layout *l)
 {
-	const uint64_t entries[XSDT_ENTRIES] = { base + l->fadt,
-						 base + l->madt };
+	const uint64_t entries[3] = { base + l->fadt, base + l->madt,
+				      base + l->mcfg };
 	struct acpi_header h;
 
 	header_init(&h, "XSDT", l->xsdt_len, 1);
 	memcpy(g + l->xsdt, &h, sizeof(h));
-	memcpy(g + l->xsdt + sizeof(h), entries, sizeof(entries));
+	memcpy(g + l->xsdt + sizeof(h), entries, 8 * l->xsdt_entries);
 	table_seal(g + l->xsdt, l->xsdt_len);
 }
 
@@ -457,11 +579,29 @@ static void write_madt(uint8_t *g, const struct acpi_layout *l,
 	table_seal(g + l->madt, l->madt_len);
 }
 
-static void layout_compute(struct acpi_layout *l, size_t aml_len,
-			   uint32_t nr_vcpus)
+static void write_mcfg(uint8_t *g, const struct acpi_layout *l,
+		       const struct x86_acpi_cfg *cfg)
 {
+	struct acpi_mcfg t;
+
+	memset(&t, 0, sizeof(t));
+	header_init(&t.h, "MCFG", sizeof(t), MCFG_REVISION);
+	t.base = cfg->ecam_base;
+	t.segment = 0;
+	t.bus_start = cfg->bus_start;
+	t.bus_end = cfg->bus_end;
+	memcpy(g + l->mcfg, &t, sizeof(t));
+	table_seal(g + l->mcfg, sizeof(t));
+}
+
+static void layout_compute(struct acpi_layout *l, size_t aml_len,
+			   const struct x86_acpi_cfg *cfg)
+{
+	uint32_t nr_vcpus = cfg->nr_vcpus;
+
+	l->xsdt_entries = cfg->has_pci ? 3 : 2;
 	l->xsdt = align_up(sizeof(struct acpi_rsdp));
-	l->xsdt_len = sizeof(struct acpi_header) + 8 * XSDT_ENTRIES;
+	l->xsdt_len = sizeof(struct acpi_header) + 8 * l->xsdt_entries;
 	l->fadt = align_up(l->xsdt + l->xsdt_len);
 	l->dsdt = align_up(l->fadt + sizeof(struct acpi_fadt));
 	l->dsdt_len = (uint32_t)(sizeof(struct acpi_header) + aml_len);
@@ -472,6 +612,60 @@ static void layout_compute(struct acpi_layout *l, size_t aml_len,
 				 sizeof(struct madt_iso) +
 				 sizeof(struct madt_lapic_nmi));
 	l->used = l->madt + l->madt_len;
+	l->mcfg = 0;
+	if (cfg->has_pci) {
+		l->mcfg = align_up(l->used);
+		l->used = l->mcfg + sizeof(struct acpi_mcfg);
+	}
+}
+
+void x86_acpi_pci_ecam_range(const struct x86_acpi_cfg *cfg, uint64_t *base,
+			     uint64_t *size)
+{
+	*base = cfg->ecam_base + cfg->bus_start * X86_ACPI_ECAM_BUS_SIZE;
+	*size = ((uint64_t)cfg->bus_end - cfg->bus_start + 1) *
+		X86_ACPI_ECAM_BUS_SIZE;
+}
+
+/* Non-empty [a, a + alen) and [b, b + blen) intersect (neither wraps). */
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+/* The PCI fields of cfg: see the -EINVAL cases in acpi.h. */
+static int pci_cfg_check(const struct x86_acpi_cfg *c)
+{
+	uint64_t r[5][2] = {
+		{ 0, 0 }, /* ECAM range, filled in below */
+		{ c->mmio32_base, c->mmio32_size },
+		{ c->mmio64_base, c->mmio64_size },
+		{ X86_IOAPIC_ADDR, X86_IOAPIC_SIZE },
+		{ X86_LAPIC_ADDR, 0x1000 },
+	};
+	unsigned int i, j;
+
+	if (c->bus_start > c->bus_end ||
+	    c->ecam_base & (X86_ACPI_ECAM_BUS_SIZE - 1) ||
+	    c->ecam_base >= ACPI_4G)
+		return -EINVAL;
+	x86_acpi_pci_ecam_range(c, &r[0][0], &r[0][1]);
+	if (r[0][0] + r[0][1] > ACPI_4G)
+		return -EINVAL;
+	if (c->mmio32_size && (c->mmio32_base >= ACPI_4G ||
+			       c->mmio32_size > ACPI_4G - c->mmio32_base))
+		return -EINVAL;
+	if (c->mmio64_size > UINT64_MAX - c->mmio64_base)
+		return -EINVAL;
+	if (c->io_size &&
+	    ((uint32_t)c->io_base + c->io_size > 0x10000 ||
+	     overlaps(c->io_base, c->io_size, PCI_CONF1_PORT, PCI_CONF1_LEN)))
+		return -EINVAL;
+	for (i = 0; i < 5; i++)
+		for (j = i + 1; j < 5; j++)
+			if (overlaps(r[i][0], r[i][1], r[j][0], r[j][1]))
+				return -EINVAL;
+	return 0;
 }
 
 int x86_acpi_build(struct guest_mem *m, uint64_t base, uint64_t max_size,
@@ -493,13 +687,25 @@ int x86_acpi_build(struct guest_mem *m, uint64_t base, uint64_t max_size,
 		return -EINVAL;
 	}
 
+	if (cfg->has_pci && pci_cfg_check(cfg)) {
+		log_err("bad PCI description: ECAM %#llx buses %u-%u, "
+			"windows %#llx+%#llx %#llx+%#llx io %#x+%#x",
+			(unsigned long long)cfg->ecam_base, cfg->bus_start,
+			cfg->bus_end, (unsigned long long)cfg->mmio32_base,
+			(unsigned long long)cfg->mmio32_size,
+			(unsigned long long)cfg->mmio64_base,
+			(unsigned long long)cfg->mmio64_size, cfg->io_base,
+			cfg->io_size);
+		return -EINVAL;
+	}
+
 	aml_buf_init(&aml);
 	ret = dsdt_build(&aml, cfg);
 	if (ret) {
 		log_err("cannot build the DSDT: %s", strerror(-ret));
 		goto out_free_aml;
 	}
-	layout_compute(&l, aml.len, cfg->nr_vcpus);
+	layout_compute(&l, aml.len, cfg);
 	if (l.used > max_size) {
 		log_err("tables need %llu bytes, %llu available",
 			(unsigned long long)l.used,
@@ -518,13 +724,16 @@ int x86_acpi_build(struct guest_mem *m, uint64_t base, uint64_t max_size,
 	memset(g, 0, l.used);
 	write_dsdt(g, &l, &aml);
 	write_madt(g, &l, cfg);
+	if (cfg->has_pci)
+		write_mcfg(g, &l, cfg);
 	write_fadt(g, base, &l, cfg);
 	write_xsdt(g, base, &l);
 	write_rsdp(g, base, &l);
 	*rsdp_addr = base;
-	log_debug("ACPI tables at %#llx-%#llx: %u vCPUs, serial %s",
+	log_debug("ACPI tables at %#llx-%#llx: %u vCPUs, serial %s, PCI %s",
 		  (unsigned long long)base, (unsigned long long)(base + l.used),
-		  cfg->nr_vcpus, cfg->has_serial ? "yes" : "no");
+		  cfg->nr_vcpus, cfg->has_serial ? "yes" : "no",
+		  cfg->has_pci ? "yes" : "no");
 	ret = 0;
 
 out_free_aml:

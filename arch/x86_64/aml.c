@@ -24,6 +24,12 @@
 #define AML_BUFFER_OP 0x11
 #define AML_PACKAGE_OP 0x12
 #define AML_METHOD_OP 0x14
+#define AML_ARG0_OP 0x68 /* Arg0-Arg6: 0x68-0x6e */
+#define AML_OR_OP 0x7d
+#define AML_CREATE_DWORD_FIELD_OP 0x8a
+#define AML_LNOT_OP 0x92
+#define AML_LEQUAL_OP 0x93
+#define AML_IF_OP 0xa0
 #define AML_DUAL_NAME_PREFIX 0x2e
 #define AML_MULTI_NAME_PREFIX 0x2f
 #define AML_EXT_OP_PREFIX 0x5b
@@ -349,6 +355,73 @@ int aml_return(struct aml_buf *b)
 	return put8(b, AML_RETURN_OP);
 }
 
+int aml_arg(struct aml_buf *b, unsigned int n)
+{
+	if (n > 6)
+		return fail(b, -EINVAL);
+	return put8(b, (uint8_t)(AML_ARG0_OP + n));
+}
+
+static int hex_digit(char c)
+{
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (is_hex_upper(c))
+		return (int)hex_val(c);
+	return -1;
+}
+
+int aml_uuid(struct aml_buf *b, const char *uuid)
+{
+	/* Where each byte of the buffer comes from in the string. */
+	static const uint8_t src[16] = {
+		6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34,
+	};
+	uint8_t out[16];
+	size_t m;
+	int hi, lo;
+	unsigned int i;
+
+	if (b->err)
+		return b->err;
+	if (!uuid || strlen(uuid) != 36)
+		return fail(b, -EINVAL);
+	for (i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? uuid[i] != '-' : hex_digit(uuid[i]) < 0)
+			return fail(b, -EINVAL);
+	}
+	for (i = 0; i < 16; i++) {
+		hi = hex_digit(uuid[src[i]]);
+		lo = hex_digit(uuid[src[i] + 1]);
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	aml_buffer_open(b, &m);
+	aml_bytes(b, out, sizeof(out));
+	return aml_buffer_close(b, m);
+}
+
+int aml_lnot(struct aml_buf *b)
+{
+	return put8(b, AML_LNOT_OP);
+}
+
+int aml_lequal(struct aml_buf *b)
+{
+	return put8(b, AML_LEQUAL_OP);
+}
+
+int aml_or(struct aml_buf *b)
+{
+	return put8(b, AML_OR_OP);
+}
+
+int aml_create_dword_field(struct aml_buf *b)
+{
+	return put8(b, AML_CREATE_DWORD_FIELD_OP);
+}
+
 /* The mark is set even after an error, so callers never close garbage. */
 static int pkg_open(struct aml_buf *b, size_t *mark)
 {
@@ -381,6 +454,12 @@ int aml_method_open(struct aml_buf *b, const char *name, unsigned int nargs,
 	aml_namestring(b, name);
 	return put8(b, (uint8_t)(nargs | (serialized ? 0x08 : 0) |
 				 sync_level << 4));
+}
+
+int aml_if_open(struct aml_buf *b, size_t *mark)
+{
+	put8(b, AML_IF_OP);
+	return pkg_open(b, mark);
 }
 
 int aml_package_open(struct aml_buf *b, unsigned int nelems, size_t *mark)

@@ -5,15 +5,18 @@
  * Builds the definition block of a DSDT/SSDT into a growable heap buffer
  * (ACPI 6.5, chapter 20 "ACPI Machine Language Specification" and
  * section 6.4 "Resource Data Types").  Only the subset a VMM needs is
- * covered: names, scopes, devices, methods returning constants, packages,
- * integers, strings, buffers, EISA ids and resource templates.
+ * covered: names, scopes, devices, methods, packages, integers, strings,
+ * buffers, UUIDs, EISA ids, resource templates, and the few operators a
+ * host bridge's _OSC needs (If, LNot, LEqual, Or, CreateDWordField, ArgN).
  *
  * Usage: constructs with a PkgLength (Scope, Device, Method, Package,
  * Buffer, ResourceTemplate) are opened with aml_*_open(), which returns a
  * mark, filled with further calls, and closed with the matching close
  * call, innermost first.  Closing computes the PkgLength (1-4 bytes) and
  * inserts it.  A Name (aml_name) or Return (aml_return) is followed by
- * exactly one data object emitted by the next call.
+ * exactly one data object emitted by the next call; operators are emitted
+ * the same way, in prefix order: the opcode first, then each operand
+ * (aml_integer, aml_arg, aml_namestring, a nested operator...).
  *
  * Errors are sticky: the first failure (-ENOMEM, -EINVAL for a bad name,
  * id or argument, -E2BIG for a package over 2^28 bytes) is stored in the
@@ -123,6 +126,38 @@ int aml_name_string(struct aml_buf *b, const char *path, const char *s);
 /* Return(<next object>): emit ReturnOp only. */
 int aml_return(struct aml_buf *b);
 
+/* ArgN, n 0-6: a method argument as an operand (-EINVAL above 6). */
+int aml_arg(struct aml_buf *b, unsigned int n);
+
+/*
+ * ToUUID("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx") (hex digits of either
+ * case) as the 16-byte Buffer ASL produces: the first three fields are
+ * stored little-endian, the last two in string order.  -EINVAL if
+ * malformed.
+ */
+int aml_uuid(struct aml_buf *b, const char *uuid);
+
+/*
+ * Operators, prefix form: each emits its opcode only; the caller then
+ * emits the operands in order.
+ *   aml_lnot:   LNot(operand)
+ *   aml_lequal: LEqual(operand, operand)
+ *   aml_or:     Or(operand, operand, target) -- the target is a name
+ *               (aml_namestring) or an ArgN
+ *   aml_create_dword_field: CreateDWordField(source buffer, byte index,
+ *               field name) -- the name is emitted with aml_namestring
+ */
+int aml_lnot(struct aml_buf *b);
+int aml_lequal(struct aml_buf *b);
+int aml_or(struct aml_buf *b);
+int aml_create_dword_field(struct aml_buf *b);
+
+/*
+ * If(<predicate>) { ... }: emit IfOp and open its PkgLength; the caller
+ * emits the predicate, then the body, then aml_close(mark).
+ */
+int aml_if_open(struct aml_buf *b, size_t *mark);
+
 /* Scope(path) { ... } */
 int aml_scope_open(struct aml_buf *b, const char *path, size_t *mark);
 
@@ -136,7 +171,7 @@ int aml_method_open(struct aml_buf *b, const char *name, unsigned int nargs,
 /* Package(nelems 0-255) { <nelems objects> } */
 int aml_package_open(struct aml_buf *b, unsigned int nelems, size_t *mark);
 
-/* Close a Scope, Device, Method or Package opened at `mark`. */
+/* Close a Scope, Device, Method, Package or If opened at `mark`. */
 int aml_close(struct aml_buf *b, size_t mark);
 
 /* Buffer() { raw bytes }: the BufferSize is computed at close. */

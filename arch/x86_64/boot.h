@@ -38,22 +38,57 @@
 /* ---------------------------------------------------------------------- */
 /* Guest memory map                                                        */
 
+/* Extra reserved ranges a layout can carry (the PCI ECAM range, ...). */
+#define X86_MEM_MAX_RESERVED 4u
+
+struct x86_mem_range {
+	uint64_t addr;
+	uint64_t size;
+};
+
 /*
  * Guest RAM is [0, low_size) and [X86_HIGH_RAM_START, +high_size).
  * low_size <= X86_MMIO_HOLE_START; both are multiples of 4 KiB, and
- * low_size must be above X86_HIMEM_START (1 MiB).
+ * low_size must be above X86_HIMEM_START (1 MiB).  reserved[0..nr_reserved)
+ * are extra e820 "reserved" ranges outside RAM (page aligned, non-empty,
+ * disjoint); zero of them (the zeroed default) changes nothing.
  */
 struct x86_mem_layout {
 	uint64_t low_size;
 	uint64_t high_size;
+	unsigned int nr_reserved;
+	struct x86_mem_range reserved[X86_MEM_MAX_RESERVED];
 };
 
 /*
  * Split `mem_size` bytes of RAM around the 32-bit MMIO hole: up to
- * X86_MMIO_HOLE_START below 4 GiB, the rest from 4 GiB.  Pure; no checks
- * (x86_e820_build validates the result).
+ * X86_MMIO_HOLE_START below 4 GiB, the rest from 4 GiB.  Sets all of *l
+ * (no reserved ranges).  Pure; no checks (x86_e820_build validates the
+ * result).
  */
 void x86_mem_layout_from_size(uint64_t mem_size, struct x86_mem_layout *l);
+
+/*
+ * Add [addr, addr + size) to l's reserved ranges, e.g. the ECAM range
+ * from x86_acpi_pci_ecam_range() so that Linux's early MMCONFIG check
+ * passes (see arch/x86_64/acpi.h).  Returns 0, -EINVAL for size 0, an
+ * address or size not 4 KiB aligned, or a range that wraps, -ENOSPC if
+ * X86_MEM_MAX_RESERVED ranges are already there.  Overlaps with RAM or
+ * other ranges are caught by x86_e820_build.  Pure; any thread.
+ */
+int x86_mem_layout_reserve(struct x86_mem_layout *l, uint64_t addr,
+			   uint64_t size);
+
+/*
+ * The 64-bit PCI BAR window for `l`: *base is the first 1 GiB boundary at
+ * or above the end of RAM (4 GiB + high_size; 4 GiB without high RAM)
+ * and *size is X86_PCI_MMIO64_SIZE.  Returns 0, or -ERANGE if the window
+ * would end above 2^52 (the architectural physical address limit; the
+ * caller must still check the vCPUs' MAXPHYADDR).  Reserved ranges are
+ * not considered.  Pure; any thread.
+ */
+int x86_pci_mmio64_window(const struct x86_mem_layout *l, uint64_t *base,
+			  uint64_t *size);
 
 /*
  * Build the e820 map for `l` into out[0..max):
@@ -65,9 +100,13 @@ void x86_mem_layout_from_size(uint64_t mem_size, struct x86_mem_layout *l);
  *                                      and the kernel never reuses it)
  *   [X86_HIMEM_START, low_size)        RAM
  *   [X86_HIGH_RAM_START, +high_size)   RAM, only if high_size != 0
- * The MMIO hole [low_size, 4 GiB) is not listed.  Entries are sorted and
- * disjoint.  Returns 0 and sets *nr, -EINVAL for a layout that breaks the
- * rules above, -ENOSPC if `max` is too small (out may be partly written).
+ *   each of l->reserved[]              reserved
+ * The rest of the MMIO hole [low_size, 4 GiB) is not listed.  Entries
+ * are sorted by address and disjoint.  Returns 0 and sets *nr, -EINVAL
+ * for a layout that breaks the rules above (including a reserved range
+ * that is empty, unaligned, wraps, or overlaps RAM, the low reserved
+ * area or another reserved range), -ENOSPC if `max` is too small (out
+ * may be partly written).
  * Pure; any thread.
  */
 int x86_e820_build(const struct x86_mem_layout *l, struct x86_e820_entry *out,

@@ -427,6 +427,130 @@ static void test_memory_and_address_descriptors(void **state)
 			 -EINVAL);
 }
 
+static void test_arg_and_operators(void **state)
+{
+	struct aml_buf *b = *state;
+	unsigned int i;
+
+	for (i = 0; i <= 6; i++) {
+		aml_buf_free(b);
+		assert_int_equal(aml_arg(b, i), 0);
+		expect_bytes(b, (const uint8_t[]){ (uint8_t)(0x68 + i) }, 1);
+	}
+	aml_buf_free(b);
+	assert_int_equal(aml_arg(b, 7), -EINVAL);
+	aml_buf_free(b);
+
+	/* CreateDWordField(Arg3, 4, CDW2) */
+	aml_create_dword_field(b);
+	aml_arg(b, 3);
+	aml_integer(b, 4);
+	aml_namestring(b, "CDW2");
+	EXPECT(b, 0x8a, 0x6b, 0x0a, 0x04, 'C', 'D', 'W', '2');
+	aml_buf_free(b);
+
+	/* Or(CDW1, 0x10, CDW1) */
+	aml_or(b);
+	aml_namestring(b, "CDW1");
+	aml_integer(b, 0x10);
+	aml_namestring(b, "CDW1");
+	EXPECT(b, 0x7d, 'C', 'D', 'W', '1', 0x0a, 0x10, 'C', 'D', 'W', '1');
+	aml_buf_free(b);
+
+	/* LNot(LEqual(Arg1, One)) */
+	aml_lnot(b);
+	aml_lequal(b);
+	aml_arg(b, 1);
+	aml_integer(b, 1);
+	EXPECT(b, 0x92, 0x93, 0x69, 0x01);
+}
+
+static void test_if(void **state)
+{
+	struct aml_buf *b = *state;
+	size_t m;
+
+	/* If(LEqual(Arg0, One)) { Return(Zero) } */
+	assert_int_equal(aml_if_open(b, &m), 0);
+	aml_lequal(b);
+	aml_arg(b, 0);
+	aml_integer(b, 1);
+	aml_return(b);
+	aml_integer(b, 0);
+	assert_int_equal(aml_close(b, m), 0);
+	EXPECT(b, 0xa0, 0x06, 0x93, 0x68, 0x01, 0xa4, 0x00);
+}
+
+static void test_uuid(void **state)
+{
+	static const char *const bad[] = {
+		"33DB4D5B-1FF7-401C-9657-7441C03DD76", /* short */
+		"33DB4D5B-1FF7-401C-9657-7441C03DD7666", /* long */
+		"33DB4D5B1-FF7-401C-9657-7441C03DD766", /* dash moved */
+		"33DB4D5B-1FF7-401C-9657_7441C03DD766", /* not a dash */
+		"33DB4D5G-1FF7-401C-9657-7441C03DD766", /* not hex */
+		"33DB4D5B-1FF7-401C-9657-7441C03DD76-", /* dash at end */
+		NULL,
+	};
+	struct aml_buf *b = *state;
+	size_t i;
+
+	/* The PCI host bridge _OSC UUID (ToUUID, checked with iasl -d). */
+	assert_int_equal(aml_uuid(b, "33DB4D5B-1FF7-401C-9657-7441C03DD766"),
+			 0);
+	EXPECT(b, 0x11, 0x13, 0x0a, 0x10, 0x5b, 0x4d, 0xdb, 0x33, 0xf7, 0x1f,
+	       0x1c, 0x40, 0x96, 0x57, 0x74, 0x41, 0xc0, 0x3d, 0xd7, 0x66);
+	aml_buf_free(b);
+	/* Lower case is the same UUID; bytes 0-15 all distinct here. */
+	aml_uuid(b, "00112233-4455-6677-8899-aabbccddeeff");
+	EXPECT(b, 0x11, 0x13, 0x0a, 0x10, 0x33, 0x22, 0x11, 0x00, 0x55, 0x44,
+	       0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		aml_buf_free(b);
+		assert_int_equal(aml_uuid(b, bad[i]), -EINVAL);
+		assert_int_equal(b->len, 0);
+	}
+}
+
+/* The host bridge _OSC that acpi.c emits, built from the pieces. */
+static void test_osc_method(void **state)
+{
+	struct aml_buf *b = *state;
+	size_t m, cond;
+
+	aml_method_open(b, "_OSC", 4, AML_SERIALIZED, 0, &m);
+	aml_create_dword_field(b);
+	aml_arg(b, 3);
+	aml_integer(b, 0);
+	aml_namestring(b, "CDW1");
+	aml_if_open(b, &cond);
+	aml_lnot(b);
+	aml_lequal(b);
+	aml_arg(b, 0);
+	aml_uuid(b, "33DB4D5B-1FF7-401C-9657-7441C03DD766");
+	aml_or(b);
+	aml_namestring(b, "CDW1");
+	aml_integer(b, 4);
+	aml_namestring(b, "CDW1");
+	aml_close(b, cond);
+	aml_return(b);
+	aml_arg(b, 3);
+	aml_close(b, m);
+	/* clang-format off */
+	EXPECT(b, 0x14, 0x33, '_', 'O', 'S', 'C', 0x0c,
+	       /* CreateDWordField(Arg3, Zero, CDW1) */
+	       0x8a, 0x6b, 0x00, 'C', 'D', 'W', '1',
+	       /* If (LNot(LEqual(Arg0, ToUUID(...)))) */
+	       0xa0, 0x23, 0x92, 0x93, 0x68,
+	       0x11, 0x13, 0x0a, 0x10, 0x5b, 0x4d, 0xdb, 0x33, 0xf7, 0x1f,
+	       0x1c, 0x40, 0x96, 0x57, 0x74, 0x41, 0xc0, 0x3d, 0xd7, 0x66,
+	       /* Or(CDW1, 4, CDW1) */
+	       0x7d, 'C', 'D', 'W', '1', 0x0a, 0x04, 'C', 'D', 'W', '1',
+	       /* Return(Arg3) */
+	       0xa4, 0x6b);
+	/* clang-format on */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +568,10 @@ int main(void)
 		T(test_device_hid_crs),
 		T(test_interrupt_descriptors),
 		T(test_memory_and_address_descriptors),
+		T(test_arg_and_operators),
+		T(test_if),
+		T(test_uuid),
+		T(test_osc_method),
 #undef T
 	};
 
