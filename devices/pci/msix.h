@@ -30,14 +30,14 @@
 struct msix;
 
 struct msix_cfg {
-	uint16_t nr_vectors;     /* 1..MSIX_MAX_VECTORS */
-	unsigned int table_bar;  /* BAR index holding the table */
-	uint32_t table_off;      /* 8-byte aligned offset in that BAR */
+	uint16_t nr_vectors; /* 1..MSIX_MAX_VECTORS */
+	unsigned int table_bar; /* BAR index holding the table */
+	uint32_t table_off; /* 8-byte aligned offset in that BAR */
 	unsigned int pba_bar;
-	uint32_t pba_off;        /* 8-byte aligned */
+	uint32_t pba_off; /* 8-byte aligned */
 	const struct msi_router *router;
-	uint32_t gsi_base;       /* vector i -> GSI gsi_base + i */
-	const int *efds;         /* nr_vectors eventfds, bound to those GSIs
+	uint32_t gsi_base; /* vector i -> GSI gsi_base + i */
+	const int *efds; /* nr_vectors eventfds, bound to those GSIs
 				  * with irqfd (not owned) */
 };
 
@@ -72,5 +72,37 @@ int msix_enabled(struct msix *m);
 /* Back to power-on state: disabled, all vectors masked, no pending bits,
  * routes cleared. */
 void msix_reset(struct msix *m);
+
+/*
+ * Additions to the contract above.
+ *
+ * Guest write to the PBA: the PBA is read-only, so the write is dropped.
+ * Returns 0, or -EINVAL (also dropped) for a size/alignment/range the
+ * table and PBA accessors reject.  vCPU threads.
+ */
+int msix_pba_write(struct msix *m, uint64_t off, const void *data,
+		   uint32_t len);
+
+/*
+ * Notes on the functions above:
+ * - msix_create: table_off/pba_off must be 8-byte aligned and the two
+ *   ranges must not overlap; BARs may be declared before or after, but a
+ *   BAR already declared must be a memory BAR large enough to hold the
+ *   range.  router (with set and clear) and efds (all >= 0) are required;
+ *   the efds array is copied, the descriptors stay the caller's.  `d`
+ *   must outlive the msix.
+ * - Routes: the route for gsi_base + i is installed when vector i becomes
+ *   unmasked (or its message changes while unmasked) and is kept while it
+ *   is masked; only msix_reset clears routes.  On x86 a message address
+ *   whose low dword is not 0xFEExxxxx is not installed: the vector then
+ *   stays pending until the guest writes a valid address.  Elsewhere any
+ *   address is passed to the router.
+ * - msix_reset also clears Enable and Function Mask in d's config space:
+ *   call it with the device mutex held or while vCPUs are stopped.  It
+ *   calls router->clear for the routes it installed.
+ * - msix_destroy does not call the router (call msix_reset first to drop
+ *   the routes, e.g. on hot-unplug).  NULL-safe.  Main thread, no other
+ *   calls in flight.
+ */
 
 #endif /* NIMBUS_DEVICES_MSIX_H */

@@ -9,6 +9,11 @@
  * per device that calls ops->queue_notify when the driver kicks a queue.
  * Devices complete requests on that worker thread with vq_push() on
  * virtio_queue() and then virtio_notify_used().
+ *
+ * A device that gets -EINVAL from vq_pop() (the guest put something
+ * malformed in the ring; the queue is now broken) calls
+ * virtio_set_needs_reset() and stops using the queue; the transport stops
+ * calling queue_notify for it until the driver resets the device.
  */
 #ifndef NIMBUS_DEVICES_VIRTIO_H
 #define NIMBUS_DEVICES_VIRTIO_H
@@ -60,7 +65,10 @@ struct virtio_dev_ops {
 	 * may start using its queues.  Nonzero: the transport sets
 	 * NEEDS_RESET.  vCPU thread (workers quiesced). */
 	int (*activate)(void *opaque, struct virtio_dev *vd, uint64_t features);
-	/* Queue `qidx` was kicked.  The device's worker thread. */
+	/* Queue `qidx` was kicked.  The device's worker thread; called only
+	 * while DRIVER_OK is set, NEEDS_RESET is not and the queue is live,
+	 * never concurrently with activate or reset.  vq_pop() -EINVAL:
+	 * call virtio_set_needs_reset() and return. */
 	void (*queue_notify)(void *opaque, struct virtio_dev *vd,
 			     uint16_t qidx);
 	/* The driver reset the device: drop all queue state and in-flight

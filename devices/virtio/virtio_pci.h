@@ -73,7 +73,33 @@ struct pci_dev *virtio_pci_dev(struct virtio_dev *vd);
 int virtio_pci_start(struct virtio_dev *vd);
 
 /* Stop the worker, unregister ioeventfds, free.  NULL-safe.  Main
- * thread, vCPUs stopped. */
+ * thread, vCPUs stopped, after pci_bus_destroy (the pci_dev lives inside
+ * vd and the bus calls it while unmapping).  The device (dev_opaque) is
+ * freed by its owner afterwards. */
 void virtio_pci_destroy(struct virtio_dev *vd);
+
+/*
+ * Details of the transport (additions to the contract above):
+ * - info->features may hold device-type bits only (0-23, 50-63): a device
+ *   offering a transport bit (24-49) is refused with -EINVAL.
+ * - MSI-X has info->nr_queues + 1 vectors (GSIs from alloc_vectors); the
+ *   driver picks the config and per-queue vectors, VIRTIO_MSI_NO_VECTOR
+ *   (0xffff) meaning none.  A device reset (status 0) sets them back to
+ *   none but leaves the MSI-X capability and table alone: those are PCI
+ *   function state.  With MSI-X disabled only the ISR is set; there is no
+ *   INTx line.
+ * - queue_size may be set to any power of two up to
+ *   info->queue_size_max before queue_enable; queue_enable checks the
+ *   ring (vq_enable) and sets NEEDS_RESET if it is bad.
+ * - virtio_pci_destroy resets the MSI-X state, so the router's clear()
+ *   runs for the routes installed: the router must still work then.
+ * - Kick ioeventfds are 2-byte (Linux writes the 16-bit queue index)
+ *   without data match; other widths trap and are signalled by the
+ *   notify handler.
+ * - The PCI configuration access capability works both ways, but since
+ *   pci_dev_ops has no read hook, pci_cfg_data holds the BAR value
+ *   latched when the driver last wrote the capability's bar/offset/length
+ *   or data; latching has no side effects (the ISR is not cleared by it).
+ */
 
 #endif /* NIMBUS_DEVICES_VIRTIO_PCI_H */
