@@ -90,6 +90,9 @@ int arch_handle_exit(struct arch_vm *a, uint32_t vcpu_id, struct hv_exit *exit);
  * number of bytes taken.  Main thread. */
 size_t arch_console_input(struct arch_vm *a, const uint8_t *buf, size_t len);
 
+/* The platform's PCI bus (segment 0), or NULL if it has none. */
+struct pci_bus *arch_pci_bus(struct arch_vm *a);
+
 /* Free everything created by arch_vm_create.  NULL-safe.  Main thread,
  * after all vCPUs are gone. */
 void arch_vm_destroy(struct arch_vm *a);

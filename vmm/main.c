@@ -27,6 +27,7 @@
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
+#include "vmm/vm_virtio.h"
 
 #define KICK_SIGNAL SIGUSR1
 
@@ -35,7 +36,8 @@ struct nimbus {
 	struct plugin plugin;
 	struct hv *hv;
 	struct event_loop *loop;
-	struct console *console;
+	struct console *console; /* --serial: the 16550A */
+	struct console *vconsole; /* --console: virtio-console, or NULL */
 	int sig_fd;
 	struct vm vm;
 	int vm_live;
@@ -116,6 +118,11 @@ static size_t console_to_guest(void *opaque, const uint8_t *buf, size_t len)
 	return arch_console_input(vm->arch, buf, len);
 }
 
+static size_t vconsole_to_guest(void *opaque, const uint8_t *buf, size_t len)
+{
+	return vm_virtio_console_input(opaque, buf, len);
+}
+
 /* Create, run and tear down one incarnation of the VM. */
 static int run_vm_once(struct nimbus *n, int *reason)
 {
@@ -125,6 +132,11 @@ static int run_vm_once(struct nimbus *n, int *reason)
 	n->vm.console_tx = console_output;
 	n->vm.console_rx_space = console_rx_space;
 	n->vm.console_opaque = n->console;
+	if (n->vconsole) {
+		n->vm.vcon_tx = console_output;
+		n->vm.vcon_rx_space = console_rx_space;
+		n->vm.vcon_opaque = n->vconsole;
+	}
 	n->vm.kick_signo = KICK_SIGNAL;
 	ret = vm_create(&n->cfg, n->plugin.ops, n->hv, n->loop, &n->vm, err,
 			sizeof(err));
@@ -134,6 +146,8 @@ static int run_vm_once(struct nimbus *n, int *reason)
 	}
 	n->vm_live = 1;
 	console_set_sink(n->console, console_to_guest, &n->vm);
+	if (n->vconsole)
+		console_set_sink(n->vconsole, vconsole_to_guest, &n->vm);
 	ret = event_add(n->loop, n->vm.stop_efd, EV_IN, on_vm_stop, n);
 	if (!ret) {
 		vm_start(&n->vm);
@@ -144,6 +158,8 @@ static int run_vm_once(struct nimbus *n, int *reason)
 		vm_request_stop(&n->vm, VM_STOP_ERROR);
 	vm_join(&n->vm);
 	console_set_sink(n->console, NULL, NULL);
+	if (n->vconsole)
+		console_set_sink(n->vconsole, NULL, NULL);
 	*reason = n->vm.stop_reason;
 	n->vm_live = 0;
 	vm_destroy(&n->vm);
@@ -219,6 +235,15 @@ static int run(struct nimbus *n)
 		fprintf(stderr, "nimbus: %s\n", err);
 		goto out_loop;
 	}
+	if (n->cfg.console.mode != CONSOLE_OFF) {
+		err[0] = '\0';
+		ret = console_open(&n->cfg.console, n->loop, &n->vconsole, err,
+				   sizeof(err));
+		if (ret) {
+			fprintf(stderr, "nimbus: --console: %s\n", err);
+			goto out_console;
+		}
+	}
 	do {
 		ret = run_vm_once(n, &reason);
 		if (n->shutdown)
@@ -227,6 +252,8 @@ static int run(struct nimbus *n)
 			log_info("rebooting the guest");
 	} while (!ret && reason == VM_STOP_RESET);
 
+	console_close(n->vconsole);
+out_console:
 	console_close(n->console);
 out_loop:
 	event_del(n->loop, n->sig_fd);

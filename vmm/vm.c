@@ -14,6 +14,7 @@
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
+#include "vmm/vm_virtio.h"
 
 /* --- MSI routes ------------------------------------------------------- */
 
@@ -186,6 +187,9 @@ int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 	void (*ctx)(void *, const uint8_t *, size_t) = vm->console_tx;
 	void (*crx)(void *) = vm->console_rx_space;
 	void *copaque = vm->console_opaque;
+	void (*vtx)(void *, const uint8_t *, size_t) = vm->vcon_tx;
+	void (*vrx)(void *) = vm->vcon_rx_space;
+	void *vopaque = vm->vcon_opaque;
 	int kick_signo = vm->kick_signo;
 	struct hv_vm_config vcfg = { .size = sizeof(vcfg) };
 	uint32_t i;
@@ -195,6 +199,9 @@ int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 	vm->console_tx = ctx;
 	vm->console_rx_space = crx;
 	vm->console_opaque = copaque;
+	vm->vcon_tx = vtx;
+	vm->vcon_rx_space = vrx;
+	vm->vcon_opaque = vopaque;
 	vm->kick_signo = kick_signo;
 	vm->cfg = cfg;
 	vm->ops = ops;
@@ -272,6 +279,9 @@ int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 		.opaque = vm,
 	};
 	ret = arch_vm_create(&vm->ah, &vm->arch, err, errlen);
+	if (ret)
+		goto fail;
+	ret = vm_virtio_create(vm, err, errlen);
 	if (ret)
 		goto fail;
 
@@ -395,8 +405,12 @@ void vm_destroy(struct vm *vm)
 			vm->ops->vcpu_destroy(vm->vcpus[i].hv_vcpu);
 	free(vm->vcpus);
 	vm->vcpus = NULL;
+	/* The platform (and its PCI bus, which unmaps every BAR and so the
+	 * virtio ioeventfds) goes first; then the transports stop their
+	 * workers and free the devices, while irqfds still exist. */
 	arch_vm_destroy(vm->arch);
 	vm->arch = NULL;
+	vm_virtio_destroy(vm);
 	for (i = 0; i < vm->nr_irq_efds; i++) {
 		HV_CALL(vm->ops, irqfd, vm->hvm, vm->irq_efds[i], 0, -1, 0);
 		close(vm->irq_efds[i]);

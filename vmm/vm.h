@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
+#include "devices/virtio/virtio_pci.h"
 #include "devices/bus.h"
 #include "devices/irq.h"
 #include "hv/hv.h"
@@ -24,6 +25,24 @@
 #include "vmm/guest_mem.h"
 
 struct vcpu;
+struct pci_bus;
+struct vcon;
+
+#define VM_MAX_VDEVS 24
+
+enum vm_vdev_kind {
+	VM_VDEV_RNG = 1,
+	VM_VDEV_CONSOLE,
+	VM_VDEV_BLOCK,
+};
+
+/* One virtio-pci device of the VM. */
+struct vm_vdev {
+	int kind; /* enum vm_vdev_kind */
+	void *dev; /* the device model (vrng, vcon, vblk) */
+	struct virtio_dev *vd; /* its transport */
+	uint8_t devfn;
+};
 
 enum vm_stop_reason {
 	VM_RUNNING = 0,
@@ -54,6 +73,14 @@ struct vm {
 	struct arch_host ah;
 	struct arch_vm *arch;
 
+	/* PCI and virtio (vm_virtio.c); pci belongs to the platform. */
+	struct pci_bus *pci;
+	struct virtio_pci_host vhost;
+	struct vm_vdev vdevs[VM_MAX_VDEVS];
+	unsigned int nr_vdevs;
+	uint32_t next_gsi; /* next free GSI for MSI-X vectors */
+	struct vcon *vcon; /* the virtio console, if any */
+
 	struct vcpu *vcpus;
 	uint32_t nr_vcpus;
 
@@ -65,6 +92,11 @@ struct vm {
 	int go; /* all set up: vCPUs may enter the guest */
 	int kick_signo; /* signal the plugin uses for vcpu_kick */
 	int stop_efd; /* signalled when stop_reason is set */
+
+	/* virtio-console plumbing set by main before vm_create. */
+	void (*vcon_tx)(void *opaque, const uint8_t *buf, size_t len);
+	void (*vcon_rx_space)(void *opaque);
+	void *vcon_opaque;
 
 	/* Console plumbing set by main before vm_create. */
 	void (*console_tx)(void *opaque, const uint8_t *buf, size_t len);

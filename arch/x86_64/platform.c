@@ -25,6 +25,7 @@
 #include "devices/debug_port.h"
 #include "devices/i8042.h"
 #include "devices/ioapic.h"
+#include "devices/pci/pci.h"
 #include "devices/rtc_cmos.h"
 #include "devices/serial_8250.h"
 #include "hv/hv_call.h"
@@ -43,8 +44,43 @@ struct arch_vm {
 	struct i8042 *i8042;
 	struct debug_port *dbg;
 	struct acpi_pm *pm;
+	struct pci_bus *pci;
 	struct x86_boot_info boot;
 };
+
+/* PCI segment 0, bus 0: CF8/CFC, ECAM, and BAR windows in the 32-bit
+ * hole and above RAM; the ACPI tables describe the same (acfg). */
+static int create_pci(struct arch_vm *a, struct x86_acpi_cfg *acfg, char *err,
+		      size_t errlen)
+{
+	const struct arch_host *h = a->h;
+	struct pci_bus_cfg pcfg = { 0 };
+	struct x86_mem_layout l;
+	int ret;
+
+	x86_mem_layout_from_size(h->cfg->memory.size, &l);
+	acfg->has_pci = 1;
+	acfg->ecam_base = X86_PCI_ECAM_BASE;
+	acfg->mmio32_base = X86_PCI_MMIO32_BASE;
+	acfg->mmio32_size = X86_PCI_MMIO32_SIZE;
+	ret = x86_pci_mmio64_window(&l, &acfg->mmio64_base, &acfg->mmio64_size);
+	if (ret) {
+		snprintf(err, errlen, "no room for the 64-bit PCI window");
+		return ret;
+	}
+	pcfg.pio = h->pio;
+	pcfg.mmio = h->mmio;
+	pcfg.ecam_base = acfg->ecam_base;
+	pcfg.mmio32_base = acfg->mmio32_base;
+	pcfg.mmio32_size = acfg->mmio32_size;
+	pcfg.mmio64_base = acfg->mmio64_base;
+	pcfg.mmio64_size = acfg->mmio64_size;
+	ret = pci_bus_create(&pcfg, &a->pci);
+	if (ret)
+		snprintf(err, errlen, "cannot create the PCI bus: %s",
+			 strerror(-ret));
+	return ret;
+}
 
 int arch_ram_layout(uint64_t mem_size, struct arch_ram_region *r,
 		    unsigned int max, unsigned int *nr)
@@ -301,6 +337,9 @@ int arch_vm_create(const struct arch_host *h, struct arch_vm **out, char *err,
 	memset(&acfg, 0, sizeof(acfg));
 	acfg.nr_vcpus = h->nr_vcpus;
 	acfg.has_serial = a->uart != NULL;
+	ret = create_pci(a, &acfg, err, errlen);
+	if (ret)
+		goto fail;
 	ret = x86_acpi_build(h->mem, X86_ACPI_BASE, X86_ACPI_MAX, &acfg, &rsdp);
 	if (ret) {
 		snprintf(err, errlen, "cannot build ACPI tables: %s",
@@ -313,6 +352,18 @@ int arch_vm_create(const struct arch_host *h, struct arch_vm **out, char *err,
 	bcfg.initramfs_path = h->cfg->payload.initramfs;
 	bcfg.cmdline = h->cfg->payload.cmdline;
 	x86_mem_layout_from_size(h->cfg->memory.size, &bcfg.layout);
+	{
+		uint64_t ecam, ecam_size;
+
+		/* Linux's early MMCONFIG check wants ECAM in the e820 map. */
+		x86_acpi_pci_ecam_range(&acfg, &ecam, &ecam_size);
+		ret = x86_mem_layout_reserve(&bcfg.layout, ecam, ecam_size);
+		if (ret) {
+			snprintf(err, errlen, "cannot reserve ECAM: %s",
+				 strerror(-ret));
+			goto fail;
+		}
+	}
 	bcfg.rsdp_addr = rsdp;
 	ret = x86_boot_load(h->mem, &bcfg, &a->boot, err, errlen);
 	if (ret)
@@ -368,6 +419,11 @@ int arch_handle_exit(struct arch_vm *a, uint32_t vcpu_id, struct hv_exit *exit)
 	}
 }
 
+struct pci_bus *arch_pci_bus(struct arch_vm *a)
+{
+	return a ? a->pci : NULL;
+}
+
 size_t arch_console_input(struct arch_vm *a, const uint8_t *buf, size_t len)
 {
 	if (!a || !a->uart)
@@ -383,6 +439,9 @@ void arch_vm_destroy(struct arch_vm *a)
 		event_del(a->h->loop, a->rtc_tfd);
 		close(a->rtc_tfd);
 	}
+	/* Unmaps every BAR (devices drop their ioeventfds) while the
+	 * devices still exist: vm_virtio_destroy frees them afterwards. */
+	pci_bus_destroy(a->pci);
 	acpi_pm_destroy(a->pm);
 	debug_port_destroy(a->dbg);
 	i8042_destroy(a->i8042);

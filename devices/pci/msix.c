@@ -409,9 +409,13 @@ void msix_reset(struct msix *m)
 		if (!bit_test(clr.bits, i))
 			continue;
 		ret = rt->clear(rt->opaque, m->gsi_base + i);
-		if (ret)
-			log_warn("clear route for gsi %u: %s", m->gsi_base + i,
-				 strerror(-ret));
+		if (!ret)
+			continue;
+		/* A guest can trigger resets (reboot): rate-limited. */
+		pthread_mutex_lock(&m->lock);
+		log_ratelimited(&m->rl, LOG_WARN, "clear route for gsi %u: %s",
+				m->gsi_base + i, strerror(-ret));
+		pthread_mutex_unlock(&m->lock);
 	}
 	pthread_mutex_unlock(&m->cfg_lock);
 }

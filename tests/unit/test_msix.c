@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * test_msix.c - MSI-X capability, table and PBA with real eventfds and a
- * recording msi_router.  Guest config writes are applied through wmask
- * here, as the generic PCI code does, then handed to msix_cfg_write.
+ * recording msi_router, on a device of the real PCI bus: guest config
+ * writes go through pci_cfg_rw (wmask, then the device's cfg_write hook),
+ * and the table/PBA BAR is reachable on the MMIO bus as a device would
+ * expose it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,62 +31,10 @@
 #define MAX_CALLS 64
 #define MSI_ADDR 0xfee01000ull
 #define CAP_LIST_PTR 0x34
-
-/*
- * Weak stand-ins for the documented pci.c semantics used here; the real
- * devices/pci/pci.c replaces them when it is linked.
- */
-__attribute__((weak)) void
-pci_dev_init(struct pci_dev *d, const char *name, uint16_t vendor,
-	     uint16_t device, uint32_t class_code, uint8_t revision,
-	     uint16_t subsys_vendor, uint16_t subsys_id,
-	     const struct pci_dev_ops *ops, void *opaque)
-{
-	memset(d, 0, sizeof(*d));
-	d->name = name;
-	d->ops = ops;
-	d->opaque = opaque;
-	d->cap_next = 0x40;
-}
-
-__attribute__((weak)) uint32_t pci_cfg_get(const struct pci_dev *d,
-					   uint32_t off, uint32_t len)
-{
-	uint32_t v = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint32_t)d->cfg[off + i] << (8 * i);
-	return v;
-}
-
-__attribute__((weak)) void pci_cfg_set(struct pci_dev *d, uint32_t off,
-				       uint32_t len, uint32_t v)
-{
-	for (uint32_t i = 0; i < len; i++)
-		d->cfg[off + i] = (uint8_t)(v >> (8 * i));
-}
-
-__attribute__((weak)) int pci_dev_add_cap(struct pci_dev *d, uint8_t cap_id,
-					  uint8_t len, uint8_t *off)
-{
-	uint8_t at = d->cap_next ? d->cap_next : 0x40, p;
-
-	if (len < 2 || at + len > 0x100)
-		return -ENOSPC;
-	if (!d->cfg[CAP_LIST_PTR]) {
-		d->cfg[CAP_LIST_PTR] = at;
-	} else {
-		for (p = d->cfg[CAP_LIST_PTR]; d->cfg[p + 1]; p = d->cfg[p + 1])
-			;
-		d->cfg[p + 1] = at;
-	}
-	memset(&d->cfg[at], 0, len);
-	memset(&d->wmask[at], 0, len);
-	d->cfg[at] = cap_id;
-	d->cap_next = (uint8_t)((at + len + 3) & ~3u);
-	*off = at;
-	return 0;
-}
+#define REG_COMMAND 0x04
+#define CMD_MEM 0x2
+#define MMIO32_BASE 0xc0000000ull
+#define BAR_SIZE 0x2000
 
 struct route_call {
 	int set; /* 1 set, 0 clear */
@@ -94,7 +44,10 @@ struct route_call {
 };
 
 struct fx {
+	struct bus mmio;
+	struct pci_bus *pbus;
 	struct pci_dev dev;
+	uint8_t devfn;
 	struct msix *m;
 	struct msix_cfg cfg;
 	struct msi_router router;
@@ -186,17 +139,55 @@ static void fx_base_cfg(struct fx *fx, uint16_t nr)
 	};
 }
 
-static void fx_dev_init(struct fx *fx)
+static int in_range(uint64_t off, uint64_t start, uint64_t size)
 {
-	pci_dev_init(&fx->dev, "msix-test", 0x1af4, 0x1041, 0x020000, 1, 0x1af4,
-		     1, NULL, NULL);
-	fx->dev.bar[TBAR].type = PCI_BAR_MEM32;
-	fx->dev.bar[TBAR].size = 0x2000;
+	return off >= start && off - start < size;
 }
+
+/* The BAR as a device exposes it: table, PBA, nothing else. */
+static int bar_read(void *opaque, uint64_t off, void *data, uint32_t len)
+{
+	struct fx *fx = opaque;
+
+	if (in_range(off, TOFF, msix_table_size(NV)))
+		return msix_table_read(fx->m, off - TOFF, data, len);
+	if (in_range(off, POFF, msix_pba_size(NV)))
+		return msix_pba_read(fx->m, off - POFF, data, len);
+	return 0;
+}
+
+static int bar_write(void *opaque, uint64_t off, const void *data, uint32_t len)
+{
+	struct fx *fx = opaque;
+
+	if (in_range(off, TOFF, msix_table_size(NV)))
+		return msix_table_write(fx->m, off - TOFF, data, len);
+	if (in_range(off, POFF, msix_pba_size(NV)))
+		return msix_pba_write(fx->m, off - POFF, data, len);
+	return 0;
+}
+
+static const struct io_ops bar_ops = {
+	.read = bar_read,
+	.write = bar_write,
+};
+
+static void dev_cfg_write(struct pci_dev *d, uint32_t off, uint32_t len,
+			  uint32_t val)
+{
+	struct fx *fx = d->opaque;
+
+	msix_cfg_write(fx->m, off, len, val);
+}
+
+static const struct pci_dev_ops dev_ops = {
+	.cfg_write = dev_cfg_write,
+};
 
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
+	struct pci_bus_cfg bc = { 0 };
 
 	if (!fx)
 		return -1;
@@ -208,9 +199,22 @@ static int setup(void **state)
 		if (fx->efd[i] < 0)
 			return -1;
 	}
-	fx_dev_init(fx);
+	if (bus_init(&fx->mmio, "mmio"))
+		return -1;
+	bc.mmio = &fx->mmio;
+	bc.mmio32_base = MMIO32_BASE;
+	bc.mmio32_size = 0x1000000;
+	if (pci_bus_create(&bc, &fx->pbus))
+		return -1;
+	pci_dev_init(&fx->dev, "msix-test", 0x1af4, 0x1041, 0x020000, 1, 0x1af4,
+		     1, &dev_ops, fx);
+	if (pci_dev_set_bar(&fx->dev, TBAR, PCI_BAR_MEM32, 0, BAR_SIZE,
+			    &bar_ops, fx))
+		return -1;
 	fx_base_cfg(fx, NV);
 	if (msix_create(&fx->dev, &fx->cfg, &fx->m))
+		return -1;
+	if (pci_bus_add_dev(fx->pbus, &fx->dev, -1, &fx->devfn))
 		return -1;
 	*state = fx;
 	return 0;
@@ -228,7 +232,10 @@ static int teardown(void **state)
 		pthread_mutex_unlock(&fx->rlock);
 		pthread_join(fx->thr, NULL);
 	}
+	pci_bus_destroy(fx->pbus);
+	bus_destroy(&fx->mmio);
 	msix_destroy(fx->m);
+	pthread_mutex_destroy(&fx->dev.lock);
 	for (int i = 0; i < NV; i++)
 		close(fx->efd[i]);
 	pthread_cond_destroy(&fx->rcond);
@@ -247,18 +254,11 @@ static uint8_t find_cap(const struct pci_dev *d, uint8_t id)
 	return 0;
 }
 
-/* A guest config write: bits outside wmask keep their value. */
+/* A guest config write through the PCI bus. */
 static void guest_cfg_write(struct fx *fx, uint32_t off, uint32_t len,
 			    uint32_t val)
 {
-	for (uint32_t i = 0; i < len; i++) {
-		uint8_t w = fx->dev.wmask[off + i];
-		uint8_t b = (uint8_t)(val >> (8 * i));
-
-		fx->dev.cfg[off + i] =
-			(uint8_t)((fx->dev.cfg[off + i] & ~w) | (b & w));
-	}
-	msix_cfg_write(fx->m, off, len, val);
+	assert_int_equal(pci_cfg_rw(fx->pbus, fx->devfn, off, &val, len, 1), 0);
 }
 
 static uint16_t mc_get(struct fx *fx)
@@ -379,6 +379,7 @@ static void test_table_size_encoding(void **state)
 		assert_int_equal(msix_pba_read(m, msix_pba_size(nrs[k]), &v, 4),
 				 -EINVAL);
 		msix_destroy(m);
+		pthread_mutex_destroy(&d.lock);
 	}
 	free(efds);
 }
@@ -404,6 +405,7 @@ static void test_masked_at_reset(void **state)
 static void test_unmask_installs_route(void **state)
 {
 	struct fx *fx = *state;
+	uint64_t sat;
 
 	mc_write(fx, MC_EN);
 	program(fx, 3, MSI_ADDR, 0x4041, 0);
@@ -417,6 +419,11 @@ static void test_unmask_installs_route(void **state)
 	assert_int_equal(pba64(fx), 0);
 	for (int i = 0; i < NV; i++)
 		assert_int_equal(efd_count(fx->efd[i]), 0);
+	/* A saturated counter (EAGAIN) is still a delivered interrupt. */
+	sat = 0xfffffffffffffffeull;
+	assert_int_equal(write(fx->efd[3], &sat, sizeof(sat)), sizeof(sat));
+	assert_int_equal(msix_notify(fx->m, 3), 0);
+	assert_int_equal(efd_count(fx->efd[3]), sat);
 }
 
 static void test_notify_masked_pends(void **state)
@@ -608,10 +615,11 @@ static void test_bad_cfg(void **state)
 	struct msix_cfg c;
 
 	pci_dev_init(&d, "t", 1, 2, 0, 0, 0, 0, NULL, NULL);
-	d.bar[0].type = PCI_BAR_MEM64;
-	d.bar[0].size = 0x1000;
-	d.bar[3].type = PCI_BAR_IO;
-	d.bar[3].size = 0x100;
+	assert_int_equal(pci_dev_set_bar(&d, 0, PCI_BAR_MEM64, 0, 0x1000,
+					 &bar_ops, fx),
+			 0);
+	assert_int_equal(
+		pci_dev_set_bar(&d, 3, PCI_BAR_IO, 0, 0x100, &bar_ops, fx), 0);
 	memcpy(efds, fx->efd, sizeof(efds));
 #define BAD(stmt)                           \
 	do {                                \
@@ -660,6 +668,7 @@ static void test_bad_cfg(void **state)
 		msix_destroy(m);
 	}
 	msix_destroy(NULL);
+	pthread_mutex_destroy(&d.lock);
 }
 
 static void test_reset(void **state)
@@ -847,6 +856,65 @@ static void test_concurrent_notify(void **state)
 	assert_int_equal(efd_count(fx->efd[0]), 1);
 }
 
+/* The way a guest sees it: config cycles and MMIO on the device's BAR. */
+static void test_via_mmio(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t c = find_cap(&fx->dev, 0x11);
+	uint64_t base, q = MSI_ADDR;
+	uint32_t d, bar;
+
+	assert_int_equal(pci_cfg_rw(fx->pbus, fx->devfn, 0x10 + 4 * TBAR, &bar,
+				    4, 0),
+			 0);
+	base = bar & ~0xfu;
+	assert_true(base >= MMIO32_BASE);
+	d = CMD_MEM;
+	guest_cfg_write(fx, REG_COMMAND, 2, d);
+	assert_int_equal(fx->dev.bar[TBAR].mapped, 1);
+	/* Message Control as the guest reads it, then enable. */
+	assert_int_equal(pci_cfg_rw(fx->pbus, fx->devfn, c, &d, 4, 0), 0);
+	assert_int_equal(d >> 16, NV - 1);
+	assert_int_equal(d & 0xff, 0x11);
+	d = (uint32_t)(MC_EN | (NV - 1)) << 16;
+	guest_cfg_write(fx, c, 4, d);
+	assert_int_equal(msix_enabled(fx->m), 1);
+
+	assert_int_equal(bus_access(&fx->mmio, base + TOFF + 16 * 6, &q, 8, 1),
+			 0);
+	d = 0xa6;
+	assert_int_equal(
+		bus_access(&fx->mmio, base + TOFF + 16 * 6 + 8, &d, 4, 1), 0);
+	assert_int_equal(ncalls(fx), 0);
+	d = 0;
+	assert_int_equal(
+		bus_access(&fx->mmio, base + TOFF + 16 * 6 + 12, &d, 4, 1), 0);
+	assert_int_equal(ncalls(fx), 1);
+	assert_call(fx, 0, 1, GSI_BASE + 6, MSI_ADDR, 0xa6);
+	q = 0;
+	assert_int_equal(bus_access(&fx->mmio, base + TOFF + 16 * 6, &q, 8, 0),
+			 0);
+	assert_int_equal(q, MSI_ADDR);
+	assert_int_equal(msix_notify(fx->m, 6), 0);
+	assert_int_equal(efd_count(fx->efd[6]), 1);
+
+	/* Function mask by a byte config write; the PBA shows the message
+	 * and ignores writes. */
+	guest_cfg_write(fx, c + 3, 1, (MC_EN | MC_FM) >> 8);
+	msix_notify(fx->m, 6);
+	q = 0;
+	assert_int_equal(bus_access(&fx->mmio, base + POFF, &q, 8, 1), 0);
+	assert_int_equal(bus_access(&fx->mmio, base + POFF, &q, 8, 0), 0);
+	assert_int_equal(q, 1u << 6);
+	d = 0;
+	bus_access(&fx->mmio, base + TOFF + 2, &d, 2, 0);
+	assert_int_equal(d, 0xffff);
+	guest_cfg_write(fx, c + 3, 1, MC_EN >> 8);
+	assert_int_equal(efd_count(fx->efd[6]), 1);
+	assert_int_equal(bus_access(&fx->mmio, base + POFF, &q, 8, 0), 0);
+	assert_int_equal(q, 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -867,6 +935,7 @@ int main(void)
 		T(test_route_fail),
 		T(test_notify_during_route_update),
 		T(test_concurrent_notify),
+		T(test_via_mmio),
 	};
 #undef T
 

@@ -132,6 +132,9 @@ static void create(struct fixture *f)
 		fail_msg("vm_create: %d %s", ret, err);
 }
 
+static struct hv_exit pio(uint16_t port, uint8_t size, uint32_t count,
+			  int write, uint8_t *data);
+
 static void test_create_wires_platform(void **state)
 {
 	struct fixture *f = *state;
@@ -149,10 +152,24 @@ static void test_create_wires_platform(void **state)
 	assert_int_equal(hv_fake_get_irqchip(f->vm.hvm, &ic, NULL), 0);
 	assert_int_equal(ic.model, HV_IRQCHIP_X86_SPLIT);
 	assert_int_equal(ic.nr_pins, 24);
-	/* One irqfd per IOAPIC pin, on GSI = pin. */
-	assert_int_equal(hv_fake_nr_irqfds(f->vm.hvm), 24);
-	for (gsi = 0; gsi < 24; gsi++)
+	/* One irqfd per IOAPIC pin, on GSI = pin, then the MSI-X vectors
+	 * of virtio-rng (always present): its queue and config vectors. */
+	assert_int_equal(hv_fake_nr_irqfds(f->vm.hvm), 24 + 2);
+	for (gsi = 0; gsi < 24 + 2; gsi++)
 		assert_int_equal(hv_fake_find_irqfd(f->vm.hvm, gsi, &irqfd), 0);
+	/* virtio-rng answers at 00:01.0 through CONFIG_ADDRESS/DATA. */
+	{
+		struct vcpu v = { .vm = &f->vm };
+		uint32_t addr = 0x80000000u | 1u << 11, id = 0;
+		struct hv_exit e = pio(0xcf8, 4, 1, 1, (uint8_t *)&addr);
+
+		assert_int_equal(vcpu_handle_exit(&f->vm, &v, &e),
+				 VCPU_CONTINUE);
+		e = pio(0xcfc, 4, 1, 0, (uint8_t *)&id);
+		assert_int_equal(vcpu_handle_exit(&f->vm, &v, &e),
+				 VCPU_CONTINUE);
+		assert_int_equal(id, 0x10441af4); /* 1af4:1044 virtio rng */
+	}
 	assert_int_equal(hv_fake_nr_regions(f->vm.hvm), 1);
 	assert_int_equal(hv_fake_get_region(f->vm.hvm, 0, &r), 0);
 	assert_int_equal(r.gpa, 0);

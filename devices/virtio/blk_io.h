@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * blk_io.h - virtio-blk request execution (private to virtio_blk.c and
+ * blk_io.c).
+ *
+ * virtio_blk.c sets the device up and runs the queues; blk_io.c frames and
+ * validates each popped chain (vblk_req_handle) and executes it on the
+ * image fd synchronously: vectored reads and writes retried to
+ * completion, with a bounce buffer for O_DIRECT requests the guest did not
+ * align, fdatasync, and the fallocate-based discard / write-zeroes with
+ * their fallbacks.  blk_io_* ranges are in bytes and were checked against
+ * the capacity by the caller.
+ *
+ * Threading: `struct blk_io` and everything in `struct vblk` but the
+ * counters are constant after setup and shared; each queue brings its own
+ * `struct vblk_queue` (with its `struct blk_scratch`).  Callers: the
+ * queue's worker.
+ */
+#ifndef NIMBUS_DEVICES_BLK_IO_H
+#define NIMBUS_DEVICES_BLK_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "devices/virtio/virtio_blk.h"
+#include "devices/virtio/virtqueue.h"
+#include "vmm/log.h"
+
+#define BLK_BOUNCE_SIZE (1u << 20)
+#define BLK_MAX_ALIGN 65536u /* largest O_DIRECT block size accepted */
+
+/* Per-image parameters, fixed at create. */
+struct blk_io {
+	int fd;
+	int direct; /* fd has O_DIRECT */
+	uint32_t align; /* power of two: O_DIRECT offset/length unit */
+	uint32_t mem_align; /* power of two: O_DIRECT buffer address unit */
+};
+
+/* Per-queue scratch. */
+struct blk_scratch {
+	uint8_t *bounce; /* BLK_BOUNCE_SIZE bytes, allocated on first use */
+};
+
+/*
+ * Read (write = 0) or write `len` bytes at byte offset `off` to/from the
+ * iovecs (cnt entries totalling len, consumed in place).  *done receives
+ * the bytes transferred (for reads: written into guest buffers).
+ * 0, or -errno (-EIO for an unexpected end of file, -ENOMEM when the
+ * bounce buffer cannot be allocated).
+ */
+int blk_io_rw(const struct blk_io *io, struct blk_scratch *s, int write,
+	      uint64_t off, struct iovec *iov, int cnt, uint64_t len,
+	      uint64_t *done);
+
+/* fdatasync.  0 or -errno. */
+int blk_io_flush(const struct blk_io *io);
+
+/* Punch a hole (data becomes undefined-but-stable; files read zeros).
+ * Unsupported by the file system/device: 0 (discard is a hint). */
+int blk_io_discard(const struct blk_io *io, uint64_t off, uint64_t len);
+
+/* Make [off, off+len) read as zeros: PUNCH_HOLE when `unmap`, else
+ * ZERO_RANGE, else writing zeros.  0 or -errno. */
+int blk_io_write_zeroes(const struct blk_io *io, struct blk_scratch *s,
+			uint64_t off, uint64_t len, int unmap);
+
+/* Free the bounce buffer (NULL-safe contents). */
+void blk_scratch_free(struct blk_scratch *s);
+
+/* ---- The device state shared with virtio_blk.c ---- */
+
+/* Per-queue scratch: only the queue's worker touches it. */
+struct vblk_queue {
+	struct vq_chain chain;
+	struct iovec iov[VQ_MAX_CHAIN];
+	struct blk_scratch scratch;
+	struct log_rl rl;
+};
+
+struct vblk {
+	struct virtio_dev_info info;
+	struct blk_io io;
+	char *path, *id;
+	uint8_t serial[VIRTIO_BLK_ID_BYTES];
+	uint8_t config[VIRTIO_BLK_CFG_SIZE];
+	uint64_t capacity; /* sectors */
+	int readonly;
+	uint32_t blk_size;
+	struct vblk_counters ctr;
+	struct vblk_queue *q; /* info.nr_queues entries */
+};
+
+static inline void vblk_count(uint64_t *ctr, uint64_t n)
+{
+	__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+}
+
+/*
+ * Execute the chain in q->chain (popped from queue q) and write its status
+ * byte; returns the used length to push (bytes written into the chain's
+ * writable buffers, status included; 0 for a chain without a writable
+ * byte).  The queue's worker.
+ */
+uint32_t vblk_req_handle(struct vblk *b, struct vblk_queue *q);
+
+#endif /* NIMBUS_DEVICES_BLK_IO_H */
