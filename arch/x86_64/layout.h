@@ -37,8 +37,9 @@
 /* PCI segment 0 (bus 0 only): BAR windows and the ECAM window. */
 #define X86_PCI_MMIO32_BASE 0xc0000000ull /* 32-bit BAR window */
 #define X86_PCI_MMIO32_SIZE 0x20000000ull /*   512 MiB, up to ECAM */
-#define X86_PCI_ECAM_BASE 0xe0000000ull   /* 1 MiB: bus 0 only */
-#define X86_PCI_MMIO64_SIZE (32ull << 30) /* 64-bit BAR window size; it
+#define X86_PCI_ECAM_BASE 0xe0000000ull /* 1 MiB: bus 0 only */
+#define X86_PCI_MMIO64_SIZE \
+	(32ull << 30) /* 64-bit BAR window size; it
 					   * starts at the first 1 GiB
 					   * boundary above RAM and 4 GiB */
 

@@ -30,7 +30,7 @@
 
 #include "devices/bus.h"
 
-#define PCI_CFG_SIZE 4096       /* PCIe extended config space */
+#define PCI_CFG_SIZE 4096 /* PCIe extended config space */
 #define PCI_NUM_BARS 6
 #define PCI_MAX_SLOTS 32
 #define PCI_CONFIG_ADDRESS 0xcf8
@@ -60,26 +60,26 @@ struct pci_dev_ops {
 };
 
 struct pci_bar {
-	uint32_t type;        /* enum pci_bar_type */
+	uint32_t type; /* enum pci_bar_type */
 	int prefetch;
-	uint64_t size;        /* power of two; IO >= 4, MEM >= 16 (4 KiB used) */
+	uint64_t size; /* power of two; IO >= 4, MEM >= 16 (4 KiB used) */
 	const struct io_ops *ops;
 	void *opaque;
-	uint64_t addr;        /* address currently registered (if mapped) */
-	int mapped;           /* registered on the PIO/MMIO bus */
+	uint64_t addr; /* address currently registered (if mapped) */
+	int mapped; /* registered on the PIO/MMIO bus */
 };
 
 struct pci_dev {
 	uint8_t cfg[PCI_CFG_SIZE];
-	uint8_t wmask[PCI_CFG_SIZE];   /* bits the guest may change */
+	uint8_t wmask[PCI_CFG_SIZE]; /* bits the guest may change */
 	uint8_t w1cmask[PCI_CFG_SIZE]; /* bits a 1 clears (status) */
 	struct pci_bar bar[PCI_NUM_BARS];
 	const struct pci_dev_ops *ops;
-	void *opaque;                  /* for the device's callbacks */
+	void *opaque; /* for the device's callbacks */
 	const char *name;
-	struct pci_bus *bus;           /* set by pci_bus_add_dev */
+	struct pci_bus *bus; /* set by pci_bus_add_dev */
 	uint8_t devfn;
-	uint8_t cap_next;              /* where the next capability goes */
+	uint8_t cap_next; /* where the next capability goes */
 	pthread_mutex_t lock;
 };
 
@@ -118,7 +118,7 @@ void pci_cfg_set(struct pci_dev *d, uint32_t off, uint32_t len, uint32_t v);
 
 struct pci_bus_cfg {
 	struct bus *pio, *mmio;
-	uint64_t ecam_base;                /* 0: no ECAM window */
+	uint64_t ecam_base; /* 0: no ECAM window */
 	uint64_t mmio32_base, mmio32_size; /* BAR windows (firmware-style */
 	uint64_t mmio64_base, mmio64_size; /*  assignment at add time) */
 	uint16_t io_base, io_size;

@@ -45,13 +45,13 @@
 struct virtio_dev;
 
 struct virtio_dev_info {
-	const char *name;        /* "virtio-rng": logs and counters */
-	uint16_t device_id;      /* VIRTIO_ID_* */
-	uint32_t pci_class;      /* 24-bit class code for the PCI function */
-	uint64_t features;       /* device-specific feature bits offered */
-	uint16_t nr_queues;      /* 1..VIRTIO_MAX_QUEUES */
+	const char *name; /* "virtio-rng": logs and counters */
+	uint16_t device_id; /* VIRTIO_ID_* */
+	uint32_t pci_class; /* 24-bit class code for the PCI function */
+	uint64_t features; /* device-specific feature bits offered */
+	uint16_t nr_queues; /* 1..VIRTIO_MAX_QUEUES */
 	uint16_t queue_size_max; /* power of two, <= VQ_MAX_SIZE */
-	uint32_t config_size;    /* bytes of device config space */
+	uint32_t config_size; /* bytes of device config space */
 };
 
 struct virtio_dev_ops {
