@@ -14,29 +14,20 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <unistd.h>
-
-#include <cmocka.h>
 
 #include "devices/virtio/blk_io.h"
 #include "devices/virtio/virtio_blk.h"
-#include "vmm/guest_mem.h"
+#include "tests/lib/vdriver.h"
 #include "vmm/log.h"
 
 #if __has_include("devices/virtio/virtio_pci.c") && \
 		  !defined(VBLK_TEST_LOCAL_TRANSPORT)
 #define TB_REAL 1
-#include "devices/virtio/virtio_pci.h"
 #else
 #define TB_REAL 0
 #endif
@@ -51,44 +42,15 @@
 #define IMG_SECTORS 4096u
 #define MAX_Q 4
 
-#define DESC_F_NEXT 1
-#define DESC_F_WRITE 2
+#define DESC_F_NEXT VDRV_DESC_F_NEXT
+#define DESC_F_WRITE VDRV_DESC_F_WRITE
 #define ST_UNTOUCHED 0xee
 #define TMP_TEMPLATE "/tmp/nimbus-vblk-XXXXXX"
 #define SHM_TEMPLATE "/dev/shm/nimbus-vblk-XXXXXX"
 
 /* ---- transport ------------------------------------------------------- */
 
-#if TB_REAL
-#define PCI_CAP_PTR 0x34
-#define PCI_CAP_ID_VNDR 0x09
-#define PCI_CAP_ID_MSIX 0x11
-#define MSIX_ENABLE 0x8000
-#define CC_DFSELECT 0x00
-#define CC_DF 0x04
-#define CC_GFSELECT 0x08
-#define CC_GF 0x0c
-#define CC_MSIX 0x10
-#define CC_STATUS 0x14
-#define CC_QSEL 0x16
-#define CC_QSIZE 0x18
-#define CC_QMSIX 0x1a
-#define CC_QENABLE 0x1c
-#define CC_QDESC 0x20
-#define CC_QDRIVER 0x28
-#define CC_QDEVICE 0x30
-
-struct tb_transport {
-	struct virtio_pci_host host;
-	struct msi_router router;
-	int efds[VIRTIO_MAX_QUEUES + 1]; /* vector i: queue i, then config */
-	int nr_efds;
-	struct bus mmio;
-	struct pci_bus *pbus;
-	uint8_t devfn;
-	uint32_t common, isr, devcfg, table; /* BAR 0 offsets */
-};
-#else
+#if !TB_REAL
 /* Test-local transport: exists only while virtio_pci.c does not (or on
  * request); linking both would define these symbols twice. */
 struct virtio_dev {
@@ -121,263 +83,85 @@ void virtio_set_needs_reset(struct virtio_dev *vd)
 }
 #endif
 
-struct drv_q {
-	uint64_t desc, avail, used;
-	uint16_t avail_idx, next_desc, used_seen;
-};
-
 struct tb {
-	uint8_t *ram;
-	struct guest_mem mem;
+	struct vdrv_ram ram;
 	char path[32];
 	struct vblk *b;
 	const struct virtio_dev_ops *ops;
 	struct virtio_dev *vd;
 #if TB_REAL
-	struct tb_transport tr;
+	struct vdrv_plat plat;
+	struct vdrv_dev dev;
 #else
 	struct virtio_dev local;
 #endif
 	uint16_t nq, qsize;
-	struct drv_q dq[MAX_Q];
+	struct vdrv_vq dq[MAX_Q];
 };
 
-static uint8_t *gp(struct tb *t, uint64_t a)
-{
-	assert_true(a >= RAM_GPA && a < RAM_GPA + RAM_SIZE);
-	return t->ram + (a - RAM_GPA);
-}
-
-static void st16(struct tb *t, uint64_t a, uint16_t v)
-{
-	gp(t, a)[0] = (uint8_t)v;
-	gp(t, a)[1] = (uint8_t)(v >> 8);
-}
-
-static void st32(struct tb *t, uint64_t a, uint32_t v)
-{
-	st16(t, a, (uint16_t)v);
-	st16(t, a + 2, (uint16_t)(v >> 16));
-}
-
-static void st64(struct tb *t, uint64_t a, uint64_t v)
-{
-	st32(t, a, (uint32_t)v);
-	st32(t, a + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t ld16(struct tb *t, uint64_t a)
-{
-	return (uint16_t)(gp(t, a)[0] | gp(t, a)[1] << 8);
-}
-
-static uint32_t ld32(struct tb *t, uint64_t a)
-{
-	return ld16(t, a) | (uint32_t)ld16(t, a + 2) << 16;
-}
+/* Guest memory, little-endian, inside the RAM. */
+#define gp(t, a) ((uint8_t *)vdrv_ram_ptr(&(t)->ram, (a), 1))
+#define st16(t, a, v) vdrv_st16(&(t)->ram, (a), (v))
+#define st32(t, a, v) vdrv_st32(&(t)->ram, (a), (v))
+#define st64(t, a, v) vdrv_st64(&(t)->ram, (a), (v))
+#define ld16(t, a) vdrv_ld16(&(t)->ram, (a))
 
 #if TB_REAL
-static uint64_t bar_rd(struct tb *t, uint32_t off, uint32_t len)
-{
-	struct pci_dev *d = virtio_pci_dev(t->vd);
-	uint8_t b[8] = { 0 };
-	uint64_t v = 0;
-
-	assert_int_equal(d->bar[VIRTIO_PCI_BAR].ops->read(
-				 d->bar[VIRTIO_PCI_BAR].opaque, off, b, len),
-			 0);
-	for (uint32_t i = 0; i < len; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
-}
-
-static void bar_wr(struct tb *t, uint32_t off, uint32_t len, uint64_t v)
-{
-	struct pci_dev *d = virtio_pci_dev(t->vd);
-	uint8_t b[8];
-
-	for (uint32_t i = 0; i < len; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	assert_int_equal(d->bar[VIRTIO_PCI_BAR].ops->write(
-				 d->bar[VIRTIO_PCI_BAR].opaque, off, b, len),
-			 0);
-}
-
-static int tr_alloc_vectors(void *opaque, uint16_t n, uint32_t *gsi_base,
-			    int *efds)
-{
-	struct tb_transport *tr = opaque;
-
-	assert_true(n <= VIRTIO_MAX_QUEUES + 1);
-	for (uint16_t i = 0; i < n; i++) {
-		efds[i] = tr->efds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		assert_true(efds[i] >= 0);
-	}
-	tr->nr_efds = n;
-	*gsi_base = 100;
-	return 0;
-}
-
-static int tr_route_set(void *opaque, uint32_t gsi, uint64_t addr,
-			uint32_t data)
-{
-	return 0;
-}
-
-static int tr_route_clear(void *opaque, uint32_t gsi)
-{
-	return 0;
-}
-
-/* Find the BAR 0 regions through the virtio vendor capabilities. */
-static void tr_find_caps(struct tb *t)
-{
-	struct pci_dev *d = virtio_pci_dev(t->vd);
-	uint8_t p = (uint8_t)pci_cfg_get(d, PCI_CAP_PTR, 1);
-	int found = 0;
-
-	for (int n = 0; p && n < 48; n++) {
-		if (pci_cfg_get(d, p, 1) == PCI_CAP_ID_MSIX) {
-			uint32_t tbl = pci_cfg_get(d, p + 4u, 4);
-
-			assert_int_equal(tbl & 7, VIRTIO_PCI_BAR);
-			t->tr.table = tbl & ~7u;
-			found |= 1;
-		}
-		if (pci_cfg_get(d, p, 1) == PCI_CAP_ID_VNDR) {
-			uint32_t type = pci_cfg_get(d, p + 3u, 1);
-			uint32_t off = pci_cfg_get(d, p + 8u, 4);
-
-			assert_int_equal(pci_cfg_get(d, p + 4u, 1),
-					 VIRTIO_PCI_BAR);
-			if (type == 1)
-				t->tr.common = off;
-			else if (type == 3)
-				t->tr.isr = off;
-			else if (type == 4)
-				t->tr.devcfg = off;
-			if (type == 1 || type == 3 || type == 4)
-				found |= 1 << type;
-		}
-		p = (uint8_t)pci_cfg_get(d, p + 1u, 1);
-	}
-	assert_int_equal(found, 1 | 1 << 1 | 1 << 3 | 1 << 4);
-}
-
 static uint64_t tb_offered(struct tb *t)
 {
-	uint32_t c = t->tr.common;
-
-	bar_wr(t, c + CC_DFSELECT, 4, 0);
-	uint64_t lo = bar_rd(t, c + CC_DF, 4);
-	bar_wr(t, c + CC_DFSELECT, 4, 1);
-	return lo | bar_rd(t, c + CC_DF, 4) << 32;
+	return vdrv_features(&t->dev);
 }
 
 /*
- * Put the function on a PCI bus, enable MSI-X and point vector v at a
- * valid x86 MSI address, unmasked, so that each interrupt the transport
- * sends for vector v is counted by eventfd efds[v].
+ * Put the function on the test platform's PCI bus and run the driver's
+ * side of initialisation through BAR 0: MSI-X on, vector i for queue i
+ * and vector nq for config changes, each counted by eventfd efd[v].
  */
-static void tr_msix_on(struct tb *t)
-{
-	struct tb_transport *tr = &t->tr;
-	struct pci_dev *d = virtio_pci_dev(t->vd);
-	struct pci_bus_cfg bc = {
-		.mmio = &tr->mmio,
-		.mmio64_base = 1ull << 40,
-		.mmio64_size = 1ull << 32,
-	};
-	uint8_t p = (uint8_t)pci_cfg_get(d, PCI_CAP_PTR, 1);
-	uint32_t mc;
-
-	assert_int_equal(bus_init(&tr->mmio, "mmio"), 0);
-	assert_int_equal(pci_bus_create(&bc, &tr->pbus), 0);
-	assert_int_equal(pci_bus_add_dev(tr->pbus, d, -1, &tr->devfn), 0);
-	while (pci_cfg_get(d, p, 1) != PCI_CAP_ID_MSIX)
-		p = (uint8_t)pci_cfg_get(d, p + 1u, 1);
-	assert_int_equal(pci_cfg_rw(tr->pbus, tr->devfn, p + 2u, &mc, 2, 0), 0);
-	mc = (mc & 0xffff) | MSIX_ENABLE;
-	assert_int_equal(pci_cfg_rw(tr->pbus, tr->devfn, p + 2u, &mc, 2, 1), 0);
-	for (uint32_t v = 0; v < (uint32_t)t->nq + 1; v++) {
-		uint32_t e = tr->table + 16 * v;
-
-		bar_wr(t, e, 4, 0xfee00000);
-		bar_wr(t, e + 4, 4, 0);
-		bar_wr(t, e + 8, 4, 0x30 + v);
-		bar_wr(t, e + 12, 4, 0); /* unmask */
-	}
-}
-
-/* The driver's side of initialisation, through the common config. */
 static void tb_transport_up(struct tb *t, uint64_t drv_features)
 {
-	struct tb_transport *tr = &t->tr;
-	uint32_t c;
-	uint8_t st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	struct vdrv_plat_cfg pc = { .ram = &t->ram,
+				    .nvec = t->nq + 1,
+				    .gsi_base = 100 };
+	struct vdrv_dev *d = &t->dev;
 
-	tr->router.set = tr_route_set;
-	tr->router.clear = tr_route_clear;
-	tr->host.mem = &t->mem;
-	tr->host.router = &tr->router;
-	tr->host.alloc_vectors = tr_alloc_vectors;
-	tr->host.opaque = tr;
+	vdrv_plat_init(&t->plat, &pc);
 	assert_int_equal(virtio_pci_create(vblk_info(t->b), t->ops, t->b,
-					   &tr->host, &t->vd),
+					   &t->plat.host, &t->vd),
 			 0);
-	tr_find_caps(t);
-	tr_msix_on(t);
-	c = tr->common;
-	bar_wr(t, c + CC_STATUS, 1, 0);
-	bar_wr(t, c + CC_STATUS, 1, st);
-	drv_features |= 1ull << VIRTIO_F_VERSION_1;
-	assert_int_equal(drv_features & ~tb_offered(t), 0);
-	bar_wr(t, c + CC_GFSELECT, 4, 0);
-	bar_wr(t, c + CC_GF, 4, (uint32_t)drv_features);
-	bar_wr(t, c + CC_GFSELECT, 4, 1);
-	bar_wr(t, c + CC_GF, 4, drv_features >> 32);
-	st |= VIRTIO_STATUS_FEATURES_OK;
-	bar_wr(t, c + CC_STATUS, 1, st);
-	assert_int_equal(bar_rd(t, c + CC_STATUS, 1), st);
-	for (uint16_t i = 0; i < t->nq; i++) {
-		bar_wr(t, c + CC_QSEL, 2, i);
-		bar_wr(t, c + CC_QSIZE, 2, t->qsize);
-		bar_wr(t, c + CC_QMSIX, 2, i);
-		assert_int_equal(bar_rd(t, c + CC_QMSIX, 2), i);
-		bar_wr(t, c + CC_QDESC, 8, t->dq[i].desc);
-		bar_wr(t, c + CC_QDRIVER, 8, t->dq[i].avail);
-		bar_wr(t, c + CC_QDEVICE, 8, t->dq[i].used);
-		bar_wr(t, c + CC_QENABLE, 2, 1);
-		assert_int_equal(bar_rd(t, c + CC_QENABLE, 2), 1);
-	}
-	bar_wr(t, c + CC_MSIX, 2, t->nq);
-	st |= VIRTIO_STATUS_DRIVER_OK;
-	bar_wr(t, c + CC_STATUS, 1, st);
-	assert_int_equal(bar_rd(t, c + CC_STATUS, 1), st);
+	d->strict = 1;
+	d->wide_addr = 1;
+	vdrv_dev_plug(d, &t->plat, virtio_pci_dev(t->vd));
+	/* Every region the test uses is announced, in BAR 0. */
+	for (unsigned int i = 0; i < d->ncaps; i++)
+		if (d->caps[i].id == 0x09)
+			assert_int_equal(d->caps[i].bar, VIRTIO_PCI_BAR);
+	assert_int_equal(d->table_bir, VIRTIO_PCI_BAR);
+	assert_true(d->msixcap);
+	assert_int_equal(d->vcaps_seen & (1 << 1 | 1 << 3 | 1 << 4),
+			 1 << 1 | 1 << 3 | 1 << 4);
+	vdrv_driver_init(d, drv_features | 1ull << VIRTIO_F_VERSION_1, t->dq,
+			 t->nq, t->nq, 0);
 }
 
 static void tb_transport_down(struct tb *t)
 {
-	pci_bus_destroy(t->tr.pbus);
-	bus_destroy(&t->tr.mmio);
+	vdrv_plat_remove_bus(&t->plat);
 	virtio_pci_destroy(t->vd);
-	for (int i = 0; i < t->tr.nr_efds; i++)
-		close(t->tr.efds[i]);
-	t->tr.nr_efds = 0;
+	vdrv_plat_destroy(&t->plat);
+	memset(&t->plat, 0, sizeof(t->plat));
+	memset(&t->dev, 0, sizeof(t->dev));
 }
 
 static bool tb_needs_reset(struct tb *t)
 {
-	return bar_rd(t, t->tr.common + CC_STATUS, 1) &
+	return vdrv_cc_rd(&t->dev, VDRV_CC_STATUS, 1) &
 	       VIRTIO_STATUS_NEEDS_RESET;
 }
 
 /* Interrupts sent for queue qi since the last call. */
 static unsigned int tb_irqs(struct tb *t, uint16_t qi)
 {
-	eventfd_t v;
-
-	return eventfd_read(t->tr.efds[qi], &v) ? 0 : (unsigned int)v;
+	return vdrv_efd_take(t->plat.efd[qi]);
 }
 
 /* Configuration-change interrupts since the last call. */
@@ -388,17 +172,17 @@ static unsigned int tb_config_irqs(struct tb *t)
 
 static uint32_t tb_cfg32(struct tb *t, uint32_t off)
 {
-	return (uint32_t)bar_rd(t, t->tr.devcfg + off, 4);
+	return (uint32_t)vdrv_rd(&t->dev, t->dev.devcfg + off, 4);
 }
 
 static uint16_t tb_cfg16(struct tb *t, uint32_t off)
 {
-	return (uint16_t)bar_rd(t, t->tr.devcfg + off, 2);
+	return (uint16_t)vdrv_rd(&t->dev, t->dev.devcfg + off, 2);
 }
 
 static uint8_t tb_cfg8(struct tb *t, uint32_t off)
 {
-	return (uint8_t)bar_rd(t, t->tr.devcfg + off, 1);
+	return (uint8_t)vdrv_rd(&t->dev, t->dev.devcfg + off, 1);
 }
 #else
 static uint64_t tb_offered(struct tb *t)
@@ -412,7 +196,7 @@ static void tb_transport_up(struct tb *t, uint64_t drv_features)
 	memset(t->vd, 0, sizeof(*t->vd));
 	t->vd->nr = t->nq;
 	for (uint16_t i = 0; i < t->nq; i++) {
-		vq_init(&t->vd->q[i], &t->mem);
+		vq_init(&t->vd->q[i], &t->ram.mem);
 		assert_int_equal(vq_enable(&t->vd->q[i], t->qsize,
 					   t->dq[i].desc, t->dq[i].avail,
 					   t->dq[i].used, drv_features),
@@ -542,15 +326,9 @@ static void assert_img_zero(struct tb *t, uint64_t off, size_t len)
 static int tb_setup(void **state)
 {
 	struct tb *t = calloc(1, sizeof(*t));
-	void *ram = NULL;
 
 	assert_non_null(t);
-	assert_int_equal(posix_memalign(&ram, 1u << 21, RAM_SIZE), 0);
-	t->ram = ram;
-	memset(t->ram, 0, RAM_SIZE);
-	guest_mem_init(&t->mem);
-	assert_int_equal(
-		guest_mem_add_external(&t->mem, RAM_GPA, RAM_SIZE, t->ram), 0);
+	vdrv_ram_init(&t->ram, RAM_GPA, RAM_SIZE);
 	img_create(t->path, TMP_TEMPLATE, IMG_SIZE);
 	t->ops = vblk_ops();
 	*state = t;
@@ -573,8 +351,7 @@ static int tb_teardown(void **state)
 
 	tb_stop(t);
 	unlink(t->path);
-	guest_mem_destroy(&t->mem);
-	free(t->ram);
+	vdrv_ram_destroy(&t->ram);
 	free(t);
 	return 0;
 }
@@ -593,13 +370,10 @@ static int tb_start_cfg(struct tb *t, const struct vblk_cfg *cfg,
 	t->qsize = vblk_info(t->b)->queue_size_max;
 	assert_true(t->nq <= MAX_Q);
 	for (uint16_t i = 0; i < t->nq; i++) {
-		struct drv_q *d = &t->dq[i];
+		uint64_t desc = RAM_GPA + 0x8000ull * i;
 
-		memset(d, 0, sizeof(*d));
-		d->desc = RAM_GPA + 0x8000ull * i;
-		d->avail = d->desc + 0x4000;
-		d->used = d->desc + 0x5000;
-		memset(gp(t, d->desc), 0, 0x8000);
+		vdrv_vq_place(&t->dq[i], &t->ram, t->qsize, desc, desc + 0x4000,
+			      desc + 0x5000);
 	}
 	tb_transport_up(t, drv_features);
 	return 0;
@@ -620,37 +394,11 @@ static void tb_start(struct tb *t, int readonly, int direct, uint16_t nq)
 
 /* ---- the driver ------------------------------------------------------ */
 
-struct dbuf {
-	uint64_t gpa;
-	uint32_t len;
-	int write;
-};
-
 /* Post one chain (descriptors from next_desc on) and make it avail. */
-static uint16_t drv_post(struct tb *t, unsigned int qi, const struct dbuf *b,
-			 unsigned int n)
+static uint16_t drv_post(struct tb *t, unsigned int qi,
+			 const struct vdrv_seg *b, unsigned int n)
 {
-	struct drv_q *d = &t->dq[qi];
-	uint16_t head = d->next_desc;
-
-	for (unsigned int i = 0; i < n; i++) {
-		uint16_t idx = (uint16_t)((head + i) % t->qsize);
-		uint64_t da = d->desc + 16ull * idx;
-		uint16_t fl = b[i].write ? DESC_F_WRITE : 0;
-
-		if (i + 1 < n)
-			fl |= DESC_F_NEXT;
-		st64(t, da, b[i].gpa);
-		st32(t, da + 8, b[i].len);
-		st16(t, da + 12, fl);
-		st16(t, da + 14, (uint16_t)((idx + 1) % t->qsize));
-	}
-	d->next_desc = (uint16_t)((head + n) % t->qsize);
-	st16(t, d->avail + 4 + 2u * (d->avail_idx % t->qsize), head);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	d->avail_idx++;
-	st16(t, d->avail + 2, d->avail_idx);
-	return head;
+	return vdrv_vq_post(&t->dq[qi], b, n, false);
 }
 
 static void kick(struct tb *t, uint16_t qi)
@@ -661,18 +409,12 @@ static void kick(struct tb *t, uint16_t qi)
 /* Consume the next used element, which must exist, and check its id. */
 static uint32_t drv_used(struct tb *t, unsigned int qi, uint16_t head)
 {
-	struct drv_q *d = &t->dq[qi];
-	uint64_t e = d->used + 4 + 8ull * (d->used_seen % t->qsize);
-
-	assert_true((uint16_t)(ld16(t, d->used + 2) - d->used_seen) > 0);
-	assert_int_equal(ld32(t, e), head);
-	d->used_seen++;
-	return ld32(t, e + 4);
+	return vdrv_vq_take_used(&t->dq[qi], head);
 }
 
 static void drv_no_used(struct tb *t, unsigned int qi)
 {
-	assert_int_equal(ld16(t, t->dq[qi].used + 2), t->dq[qi].used_seen);
+	vdrv_vq_assert_no_used(&t->dq[qi]);
 }
 
 static void put_hdr(struct tb *t, uint64_t a, uint32_t type, uint64_t sector)
@@ -687,19 +429,19 @@ static void put_hdr(struct tb *t, uint64_t a, uint32_t type, uint64_t sector)
  * STATUS_GPA.  Returns the status; *used (may be NULL) gets the used len.
  */
 static uint8_t req_q(struct tb *t, unsigned int qi, uint32_t type,
-		     uint64_t sector, const struct dbuf *data, unsigned int n,
-		     uint32_t *used)
+		     uint64_t sector, const struct vdrv_seg *data,
+		     unsigned int n, uint32_t *used)
 {
-	struct dbuf b[8];
+	struct vdrv_seg b[8];
 	uint16_t head;
 	uint32_t len;
 
 	assert_true(n + 2 <= 8);
 	put_hdr(t, HDR_GPA, type, sector);
-	b[0] = (struct dbuf){ HDR_GPA, VIRTIO_BLK_HDR_SIZE, 0 };
+	b[0] = (struct vdrv_seg){ HDR_GPA, VIRTIO_BLK_HDR_SIZE, 0 };
 	if (n)
 		memcpy(&b[1], data, n * sizeof(*data));
-	b[n + 1] = (struct dbuf){ STATUS_GPA, 1, 1 };
+	b[n + 1] = (struct vdrv_seg){ STATUS_GPA, 1, 1 };
 	*gp(t, STATUS_GPA) = ST_UNTOUCHED;
 	head = drv_post(t, qi, b, n + 2);
 	kick(t, (uint16_t)qi);
@@ -711,7 +453,7 @@ static uint8_t req_q(struct tb *t, unsigned int qi, uint32_t type,
 }
 
 static uint8_t req(struct tb *t, uint32_t type, uint64_t sector,
-		   const struct dbuf *data, unsigned int n, uint32_t *used)
+		   const struct vdrv_seg *data, unsigned int n, uint32_t *used)
 {
 	return req_q(t, 0, type, sector, data, n, used);
 }
@@ -720,7 +462,7 @@ static uint8_t req(struct tb *t, uint32_t type, uint64_t sector,
 static uint8_t req_segs(struct tb *t, uint32_t type, uint64_t (*s)[3],
 			unsigned int nseg)
 {
-	struct dbuf d = { DATA_GPA, nseg * VIRTIO_BLK_SEG_SIZE, 0 };
+	struct vdrv_seg d = { DATA_GPA, nseg * VIRTIO_BLK_SEG_SIZE, 0 };
 
 	for (unsigned int i = 0; i < nseg; i++) {
 		st64(t, DATA_GPA + 16 * i, s[i][0]);
@@ -902,12 +644,12 @@ static void test_lock(void **state)
 static void test_rw_roundtrip(void **state)
 {
 	struct tb *t = *state;
-	struct dbuf out[3] = {
+	struct vdrv_seg out[3] = {
 		{ DATA_GPA, 512, 0 },
 		{ DATA_GPA + 0x10000, 1024, 0 },
 		{ DATA_GPA + 0x20000, 512, 0 },
 	};
-	struct dbuf in = { DATA_GPA + 0x30000, 2048, 1 };
+	struct vdrv_seg in = { DATA_GPA + 0x30000, 2048, 1 };
 	struct vblk_counters c;
 	uint32_t used;
 
@@ -947,7 +689,7 @@ static void test_odd_framing(void **state)
 {
 	struct tb *t = *state;
 	uint8_t want[1024];
-	struct dbuf b[3] = {
+	struct vdrv_seg b[3] = {
 		{ HDR_GPA, 5, 0 },
 		{ HDR2_GPA, 11, 0 },
 		{ DATA_GPA, 1025, 1 },
@@ -983,8 +725,8 @@ static void test_odd_framing(void **state)
 static void test_flush_get_id(void **state)
 {
 	struct tb *t = *state;
-	struct dbuf id = { DATA_GPA, 20, 1 };
-	struct dbuf small = { DATA_GPA, 8, 1 };
+	struct vdrv_seg id = { DATA_GPA, 20, 1 };
+	struct vdrv_seg small = { DATA_GPA, 8, 1 };
 	uint32_t used;
 
 	tb_start(t, 0, 0, 0);
@@ -1024,7 +766,7 @@ static void test_flush_get_id(void **state)
 
 static void get_id(struct tb *t, char *out)
 {
-	struct dbuf id = { DATA_GPA, 20, 1 };
+	struct vdrv_seg id = { DATA_GPA, 20, 1 };
 
 	memset(gp(t, DATA_GPA), 0xaa, 20);
 	assert_int_equal(req(t, VIRTIO_BLK_T_GET_ID, 0, &id, 1, NULL),
@@ -1120,7 +862,7 @@ static void test_write_zeroes(void **state)
 	uint64_t unmap[1][3] = { { 32, 8, VIRTIO_BLK_WZ_FLAG_UNMAP } };
 	uint64_t bad_flag[1][3] = { { 64, 8, 2 } };
 	uint64_t wrap[1][3] = { { UINT64_MAX - 1, 4, 0 } };
-	struct dbuf odd = { DATA_GPA, 24, 0 };
+	struct vdrv_seg odd = { DATA_GPA, 24, 0 };
 	struct stat st;
 	int fd;
 
@@ -1204,8 +946,8 @@ static void test_readonly(void **state)
 {
 	struct tb *t = *state;
 	uint64_t seg[1][3] = { { 0, 8, 0 } };
-	struct dbuf out = { DATA_GPA, 512, 0 };
-	struct dbuf in = { DATA_GPA + 0x1000, 512, 1 };
+	struct vdrv_seg out = { DATA_GPA, 512, 0 };
+	struct vdrv_seg in = { DATA_GPA + 0x1000, 512, 1 };
 
 	tb_start(t, 1, 0, 0);
 	fill(t, DATA_GPA, 512, 9);
@@ -1228,10 +970,10 @@ static void test_readonly(void **state)
 static void test_ranges(void **state)
 {
 	struct tb *t = *state;
-	struct dbuf one = { DATA_GPA, 512, 1 };
-	struct dbuf two = { DATA_GPA, 1024, 1 };
-	struct dbuf odd = { DATA_GPA, 100, 1 };
-	struct dbuf odd_out = { DATA_GPA, 513, 0 };
+	struct vdrv_seg one = { DATA_GPA, 512, 1 };
+	struct vdrv_seg two = { DATA_GPA, 1024, 1 };
+	struct vdrv_seg odd = { DATA_GPA, 100, 1 };
+	struct vdrv_seg odd_out = { DATA_GPA, 513, 0 };
 	uint32_t used;
 
 	tb_start(t, 0, 0, 0);
@@ -1261,13 +1003,13 @@ static void test_ranges(void **state)
 static void test_bad_chains(void **state)
 {
 	struct tb *t = *state;
-	struct dbuf b[3];
+	struct vdrv_seg b[3];
 	uint16_t head;
 
 	tb_start(t, 0, 0, 0);
 	/* Zero-length header. */
-	b[0] = (struct dbuf){ HDR_GPA, 0, 0 };
-	b[1] = (struct dbuf){ STATUS_GPA, 1, 1 };
+	b[0] = (struct vdrv_seg){ HDR_GPA, 0, 0 };
+	b[1] = (struct vdrv_seg){ STATUS_GPA, 1, 1 };
 	*gp(t, STATUS_GPA) = ST_UNTOUCHED;
 	head = drv_post(t, 0, b, 2);
 	kick(t, 0);
@@ -1276,9 +1018,9 @@ static void test_bad_chains(void **state)
 
 	/* Header of 15 bytes (8 + 7). */
 	put_hdr(t, HDR_GPA, VIRTIO_BLK_T_FLUSH, 0);
-	b[0] = (struct dbuf){ HDR_GPA, 8, 0 };
-	b[1] = (struct dbuf){ HDR_GPA + 8, 7, 0 };
-	b[2] = (struct dbuf){ STATUS_GPA, 1, 1 };
+	b[0] = (struct vdrv_seg){ HDR_GPA, 8, 0 };
+	b[1] = (struct vdrv_seg){ HDR_GPA + 8, 7, 0 };
+	b[2] = (struct vdrv_seg){ STATUS_GPA, 1, 1 };
 	*gp(t, STATUS_GPA) = ST_UNTOUCHED;
 	head = drv_post(t, 0, b, 3);
 	kick(t, 0);
@@ -1286,13 +1028,13 @@ static void test_bad_chains(void **state)
 	assert_int_equal(*gp(t, STATUS_GPA), VIRTIO_BLK_S_IOERR);
 
 	/* No status byte at all: returned with len 0, nothing written. */
-	b[0] = (struct dbuf){ HDR_GPA, 16, 0 };
+	b[0] = (struct vdrv_seg){ HDR_GPA, 16, 0 };
 	head = drv_post(t, 0, b, 1);
 	kick(t, 0);
 	assert_int_equal(drv_used(t, 0, head), 0);
 
 	/* The "status" is readable: same. */
-	b[1] = (struct dbuf){ STATUS_GPA, 1, 0 };
+	b[1] = (struct vdrv_seg){ STATUS_GPA, 1, 0 };
 	*gp(t, STATUS_GPA) = ST_UNTOUCHED;
 	head = drv_post(t, 0, b, 2);
 	kick(t, 0);
@@ -1307,8 +1049,8 @@ static void test_bad_chains(void **state)
 static void test_unsupported_and_direction(void **state)
 {
 	struct tb *t = *state;
-	struct dbuf rd = { DATA_GPA, 512, 0 };
-	struct dbuf wr = { DATA_GPA, 512, 1 };
+	struct vdrv_seg rd = { DATA_GPA, 512, 0 };
+	struct vdrv_seg wr = { DATA_GPA, 512, 1 };
 	uint32_t used;
 
 	tb_start(t, 0, 0, 0);
@@ -1332,7 +1074,7 @@ static void test_unsupported_and_direction(void **state)
 static void test_malformed_queue(void **state)
 {
 	struct tb *t = *state;
-	struct drv_q *d = &t->dq[0];
+	struct vdrv_vq *d = &t->dq[0];
 
 	tb_start(t, 0, 0, 0);
 	/* desc 0 -> 1 -> 0: a loop. */
@@ -1360,7 +1102,7 @@ static void test_multiqueue_batch(void **state)
 {
 	struct tb *t = *state;
 	struct vblk_cfg cfg = { .path = t->path, .num_queues = 2 };
-	struct dbuf b[3];
+	struct vdrv_seg b[3];
 	uint16_t heads[3];
 	char id[21];
 
@@ -1377,9 +1119,9 @@ static void test_multiqueue_batch(void **state)
 	/* Three reads posted, one kick: three completions in order. */
 	for (unsigned int i = 0; i < 3; i++) {
 		put_hdr(t, HDR_GPA + 32 * i, VIRTIO_BLK_T_IN, 10 + i);
-		b[0] = (struct dbuf){ HDR_GPA + 32 * i, 16, 0 };
-		b[1] = (struct dbuf){ DATA_GPA + 512 * i, 512, 1 };
-		b[2] = (struct dbuf){ STATUS_GPA + i, 1, 1 };
+		b[0] = (struct vdrv_seg){ HDR_GPA + 32 * i, 16, 0 };
+		b[1] = (struct vdrv_seg){ DATA_GPA + 512 * i, 512, 1 };
+		b[2] = (struct vdrv_seg){ STATUS_GPA + i, 1, 1 };
 		heads[i] = drv_post(t, 1, b, 3);
 	}
 	kick(t, 1);
@@ -1400,7 +1142,7 @@ static void test_notify_rearm(void **state)
 {
 	struct tb *t = *state;
 	struct vblk_cfg cfg = { .path = t->path };
-	struct drv_q *d = &t->dq[0];
+	struct vdrv_vq *d = &t->dq[0];
 
 	assert_int_equal(tb_start_cfg(t, &cfg, 1ull << VIRTIO_F_EVENT_IDX), 0);
 	assert_int_equal(req(t, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, NULL),
@@ -1433,18 +1175,18 @@ static int start_direct(struct tb *t)
 static void test_direct_misaligned(void **state)
 {
 	struct tb *t = *state;
-	struct dbuf out[3] = {
+	struct vdrv_seg out[3] = {
 		{ DATA_GPA + 1, 512, 0 },
 		{ DATA_GPA + 0x1003, 1000, 0 },
 		{ DATA_GPA + 0x2000, 536, 0 },
 	};
-	struct dbuf in[2] = {
+	struct vdrv_seg in[2] = {
 		{ DATA_GPA + 0x10005, 100, 1 },
 		{ DATA_GPA + 0x11000, 1948, 1 },
 	};
-	struct dbuf big = { DATA_GPA + 0x20007, (3u << 19) + 512, 0 };
-	struct dbuf big_in = { DATA_GPA + 0x300003, (3u << 19) + 512, 1 };
-	struct dbuf al = { DATA_GPA + 0x10000, 4096, 1 };
+	struct vdrv_seg big = { DATA_GPA + 0x20007, (3u << 19) + 512, 0 };
+	struct vdrv_seg big_in = { DATA_GPA + 0x300003, (3u << 19) + 512, 1 };
+	struct vdrv_seg al = { DATA_GPA + 0x10000, 4096, 1 };
 	uint8_t want[2048];
 
 	if (start_direct(t))

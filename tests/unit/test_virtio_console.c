@@ -17,15 +17,14 @@
 #include <cmocka.h>
 
 #include "devices/virtio/virtio_console.h"
-#include "vmm/guest_mem.h"
+#include "tests/lib/vdriver.h"
 
 #define RAM_GPA 0x100000ull
 #define RAM_SIZE (1u << 20)
 #define QSIZE 16u
 #define BUF_GPA (RAM_GPA + 0x10000)
 
-#define DESC_F_NEXT 1
-#define DESC_F_WRITE 2
+#define DESC_F_NEXT VDRV_DESC_F_NEXT
 
 /* ---- the transport, as far as the device sees it --------------------- */
 
@@ -64,20 +63,12 @@ void virtio_set_needs_reset(struct virtio_dev *vd)
 
 /* ---- fixture ----------------------------------------------------------- */
 
-/* Where the driver put one queue, and its own progress. */
-struct drv_q {
-	uint64_t desc, avail, used;
-	uint16_t avail_idx; /* next avail slot the driver fills */
-	uint16_t next_desc; /* next free descriptor (no reuse in a test) */
-};
-
 struct fx {
-	uint8_t *ram;
-	struct guest_mem mem;
+	struct vdrv_ram ram;
 	struct virtio_dev vd;
 	struct vcon *c;
 	const struct virtio_dev_ops *ops;
-	struct drv_q dq[VCON_NR_QUEUES];
+	struct vdrv_vq dq[VCON_NR_QUEUES]; /* the driver's side */
 	uint64_t next_buf; /* bump allocator for buffers */
 	uint8_t out[4096];
 	size_t out_len;
@@ -103,43 +94,12 @@ static void fx_rx_space(void *opaque)
 	f->rx_space_calls++;
 }
 
-static uint8_t *gpa(struct fx *f, uint64_t a)
-{
-	assert_true(a >= RAM_GPA && a < RAM_GPA + RAM_SIZE);
-	return f->ram + (a - RAM_GPA);
-}
-
-static void st16(struct fx *f, uint64_t a, uint16_t v)
-{
-	uint8_t *p = gpa(f, a);
-
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void st32(struct fx *f, uint64_t a, uint32_t v)
-{
-	st16(f, a, (uint16_t)v);
-	st16(f, a + 2, (uint16_t)(v >> 16));
-}
-
-static void st64(struct fx *f, uint64_t a, uint64_t v)
-{
-	st32(f, a, (uint32_t)v);
-	st32(f, a + 4, (uint32_t)(v >> 32));
-}
-
-static uint16_t ld16(struct fx *f, uint64_t a)
-{
-	uint8_t *p = gpa(f, a);
-
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t ld32(struct fx *f, uint64_t a)
-{
-	return ld16(f, a) | (uint32_t)ld16(f, a + 2) << 16;
-}
+/* Guest memory, little-endian, inside the RAM. */
+#define gpa(f, a) ((uint8_t *)vdrv_ram_ptr(&(f)->ram, (a), 1))
+#define st16(f, a, v) vdrv_st16(&(f)->ram, (a), (v))
+#define st32(f, a, v) vdrv_st32(&(f)->ram, (a), (v))
+#define st64(f, a, v) vdrv_st64(&(f)->ram, (a), (v))
+#define ld16(f, a) vdrv_ld16(&(f)->ram, (a))
 
 /* (Re)create the driver's rings for both queues and enable them. */
 static void fx_enable_queues(struct fx *f, uint64_t features)
@@ -147,15 +107,12 @@ static void fx_enable_queues(struct fx *f, uint64_t features)
 	unsigned int i;
 
 	for (i = 0; i < VCON_NR_QUEUES; i++) {
-		struct drv_q *d = &f->dq[i];
+		struct vdrv_vq *d = &f->dq[i];
+		uint64_t desc = RAM_GPA + 0x4000 * i;
 
-		d->desc = RAM_GPA + 0x4000 * i;
-		d->avail = d->desc + 0x1000;
-		d->used = d->desc + 0x2000;
-		d->avail_idx = 0;
-		d->next_desc = 0;
-		memset(gpa(f, d->desc), 0, 0x3000);
-		vq_init(&f->vd.q[i], &f->mem);
+		vdrv_vq_place(d, &f->ram, QSIZE, desc, desc + 0x1000,
+			      desc + 0x2000);
+		vq_init(&f->vd.q[i], &f->ram.mem);
 		assert_int_equal(vq_enable(&f->vd.q[i], QSIZE, d->desc,
 					   d->avail, d->used, features),
 				 0);
@@ -168,11 +125,7 @@ static int fx_setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->ram = calloc(1, RAM_SIZE);
-	assert_non_null(f->ram);
-	guest_mem_init(&f->mem);
-	assert_int_equal(
-		guest_mem_add_external(&f->mem, RAM_GPA, RAM_SIZE, f->ram), 0);
+	vdrv_ram_init(&f->ram, RAM_GPA, RAM_SIZE);
 	f->next_buf = BUF_GPA;
 	cfg.opaque = f;
 	assert_int_equal(vcon_create(&cfg, &f->c), 0);
@@ -187,8 +140,7 @@ static int fx_teardown(void **state)
 	struct fx *f = *state;
 
 	vcon_destroy(f->c);
-	guest_mem_destroy(&f->mem);
-	free(f->ram);
+	vdrv_ram_destroy(&f->ram);
 	free(f);
 	return 0;
 }
@@ -212,47 +164,22 @@ static uint64_t fx_buf(struct fx *f, const void *data, uint32_t len,
 	return a;
 }
 
-struct seg {
-	uint64_t gpa;
-	uint32_t len;
-	int write;
-};
-
-/* Write a chain of descriptors; returns its head (not yet made avail). */
-static uint16_t drv_chain(struct fx *f, unsigned int qi, const struct seg *s,
-			  unsigned int n)
+/* A chain from next_desc on (no descriptor reuse in a test); returns its
+ * head, not yet made avail. */
+static uint16_t drv_chain(struct fx *f, unsigned int qi,
+			  const struct vdrv_seg *s, unsigned int n)
 {
-	struct drv_q *d = &f->dq[qi];
-	uint16_t head = d->next_desc;
-	unsigned int i;
-
-	assert_true(d->next_desc + n <= QSIZE);
-	for (i = 0; i < n; i++) {
-		uint64_t da = d->desc + 16ull * (head + i);
-		uint16_t flags = s[i].write ? DESC_F_WRITE : 0;
-
-		if (i + 1 < n)
-			flags |= DESC_F_NEXT;
-		st64(f, da, s[i].gpa);
-		st32(f, da + 8, s[i].len);
-		st16(f, da + 12, flags);
-		st16(f, da + 14, (uint16_t)(head + i + 1));
-	}
-	d->next_desc = (uint16_t)(d->next_desc + n);
-	return head;
+	assert_true(f->dq[qi].next_desc + n <= QSIZE);
+	return vdrv_vq_chain(&f->dq[qi], s, n);
 }
 
 static void drv_avail(struct fx *f, unsigned int qi, uint16_t head)
 {
-	struct drv_q *d = &f->dq[qi];
-
-	st16(f, d->avail + 4 + 2u * (d->avail_idx % QSIZE), head);
-	d->avail_idx++;
-	st16(f, d->avail + 2, d->avail_idx);
+	vdrv_vq_publish(&f->dq[qi], head, false);
 }
 
-static uint16_t drv_post(struct fx *f, unsigned int qi, const struct seg *s,
-			 unsigned int n)
+static uint16_t drv_post(struct fx *f, unsigned int qi,
+			 const struct vdrv_seg *s, unsigned int n)
 {
 	uint16_t head = drv_chain(f, qi, s, n);
 
@@ -262,16 +189,17 @@ static uint16_t drv_post(struct fx *f, unsigned int qi, const struct seg *s,
 
 static uint16_t used_idx(struct fx *f, unsigned int qi)
 {
-	return ld16(f, f->dq[qi].used + 2);
+	return vdrv_vq_used_idx(&f->dq[qi]);
 }
 
 static void assert_used(struct fx *f, unsigned int qi, unsigned int slot,
 			uint16_t head, uint32_t len)
 {
-	uint64_t e = f->dq[qi].used + 4 + 8ull * (slot % QSIZE);
+	uint32_t id, ulen;
 
-	assert_int_equal(ld32(f, e), head);
-	assert_int_equal(ld32(f, e + 4), len);
+	vdrv_vq_used_elem(&f->dq[qi], (uint16_t)slot, &id, &ulen);
+	assert_int_equal(id, head);
+	assert_int_equal(ulen, len);
 }
 
 static void kick(struct fx *f, uint16_t qidx)
@@ -366,15 +294,17 @@ static void test_tx_in_order(void **state)
 	uint16_t h1, h2, h3;
 
 	fx_activate(f, 0);
-	h1 = drv_post(f, VCON_TXQ,
-		      (struct seg[]){ { fx_buf(f, "hello ", 6, 0), 6, 0 } }, 1);
+	h1 = drv_post(
+		f, VCON_TXQ,
+		(struct vdrv_seg[]){ { fx_buf(f, "hello ", 6, 0), 6, 0 } }, 1);
 	h2 = drv_post(f, VCON_TXQ,
-		      (struct seg[]){ { fx_buf(f, "wor", 3, 0), 3, 0 },
-				      { fx_buf(f, NULL, 0, 0), 0, 0 },
-				      { fx_buf(f, "ld", 2, 0), 2, 0 } },
+		      (struct vdrv_seg[]){ { fx_buf(f, "wor", 3, 0), 3, 0 },
+					   { fx_buf(f, NULL, 0, 0), 0, 0 },
+					   { fx_buf(f, "ld", 2, 0), 2, 0 } },
 		      3);
 	h3 = drv_post(f, VCON_TXQ,
-		      (struct seg[]){ { fx_buf(f, "!\n", 2, 0), 2, 0 } }, 1);
+		      (struct vdrv_seg[]){ { fx_buf(f, "!\n", 2, 0), 2, 0 } },
+		      1);
 	kick(f, VCON_TXQ);
 
 	assert_int_equal(f->out_len, 13);
@@ -389,8 +319,8 @@ static void test_tx_in_order(void **state)
 	assert_int_equal(f->vd.needs_reset, 0);
 
 	/* A second round continues in order; an empty kick is quiet. */
-	drv_post(f, VCON_TXQ, (struct seg[]){ { fx_buf(f, "xy", 2, 0), 2, 0 } },
-		 1);
+	drv_post(f, VCON_TXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, "xy", 2, 0), 2, 0 } }, 1);
 	kick(f, VCON_TXQ);
 	kick(f, VCON_TXQ);
 	assert_int_equal(f->out_len, 15);
@@ -410,12 +340,12 @@ static void test_tx_writable_skipped(void **state)
 
 	fx_activate(f, 0);
 	h = drv_post(f, VCON_TXQ,
-		     (struct seg[]){ { fx_buf(f, "ab", 2, 0), 2, 0 },
-				     { w, 8, 1 } },
+		     (struct vdrv_seg[]){ { fx_buf(f, "ab", 2, 0), 2, 0 },
+					  { w, 8, 1 } },
 		     2);
-	drv_post(f, VCON_TXQ, (struct seg[]){ { w, 8, 1 } }, 1);
-	drv_post(f, VCON_TXQ, (struct seg[]){ { fx_buf(f, "c", 1, 0), 1, 0 } },
-		 1);
+	drv_post(f, VCON_TXQ, (struct vdrv_seg[]){ { w, 8, 1 } }, 1);
+	drv_post(f, VCON_TXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, "c", 1, 0), 1, 0 } }, 1);
 	kick(f, VCON_TXQ);
 	assert_int_equal(f->out_len, 3);
 	assert_memory_equal(f->out, "abc", 3);
@@ -430,7 +360,7 @@ static void test_tx_malformed(void **state)
 {
 	struct fx *f = *state;
 	uint64_t a = fx_buf(f, "loop", 4, 0);
-	struct drv_q *d = &f->dq[VCON_TXQ];
+	struct vdrv_vq *d = &f->dq[VCON_TXQ];
 
 	fx_activate(f, 0);
 	/* Descriptor 0 chains to itself. */
@@ -453,8 +383,8 @@ static void test_rx_before_ready(void **state)
 	struct fx *f = *state;
 
 	/* Buffers are there but the driver has not set DRIVER_OK. */
-	drv_post(f, VCON_RXQ, (struct seg[]){ { fx_buf(f, NULL, 8, 0), 8, 1 } },
-		 1);
+	drv_post(f, VCON_RXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, NULL, 8, 0), 8, 1 } }, 1);
 	assert_int_equal(rx_str(f, "early"), 0);
 	assert_int_equal(used_idx(f, VCON_RXQ), 0);
 	assert_int_equal(f->rx_space_calls, 0);
@@ -487,7 +417,7 @@ static void test_rx_backpressure(void **state)
 
 	/* The guest posts a 2-byte buffer and kicks: rx_space once. */
 	b1 = fx_buf(f, NULL, 2, 0xee);
-	h1 = drv_post(f, VCON_RXQ, (struct seg[]){ { b1, 2, 1 } }, 1);
+	h1 = drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { b1, 2, 1 } }, 1);
 	kick(f, VCON_RXQ);
 	assert_int_equal(f->rx_space_calls, 1);
 	kick(f, VCON_RXQ); /* no longer held: no second call */
@@ -502,7 +432,7 @@ static void test_rx_backpressure(void **state)
 
 	/* "c" is still held by the caller; the next post wakes it. */
 	b2 = fx_buf(f, NULL, 4, 0xee);
-	h2 = drv_post(f, VCON_RXQ, (struct seg[]){ { b2, 4, 1 } }, 1);
+	h2 = drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { b2, 4, 1 } }, 1);
 	kick(f, VCON_RXQ);
 	assert_int_equal(f->rx_space_calls, 2);
 	assert_int_equal(rx_str(f, "c"), 1);
@@ -511,8 +441,8 @@ static void test_rx_backpressure(void **state)
 	assert_used(f, VCON_RXQ, 1, h2, 1);
 	assert_int_equal(f->vd.needs_reset, 0);
 	/* Everything was taken: a kick does not call back. */
-	drv_post(f, VCON_RXQ, (struct seg[]){ { fx_buf(f, NULL, 4, 0), 4, 1 } },
-		 1);
+	drv_post(f, VCON_RXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, NULL, 4, 0), 4, 1 } }, 1);
 	kick(f, VCON_RXQ);
 	assert_int_equal(f->rx_space_calls, 2);
 	/* Transmit kicks never wake input. */
@@ -531,12 +461,12 @@ static void test_rx_multi_buffer(void **state)
 
 	fx_activate(f, 0);
 	h1 = drv_post(f, VCON_RXQ,
-		      (struct seg[]){ { a, 3, 1 },
-				      { fx_buf(f, NULL, 0, 0), 0, 1 },
-				      { b, 4, 1 } },
+		      (struct vdrv_seg[]){ { a, 3, 1 },
+					   { fx_buf(f, NULL, 0, 0), 0, 1 },
+					   { b, 4, 1 } },
 		      3);
-	h2 = drv_post(f, VCON_RXQ, (struct seg[]){ { c, 10, 1 } }, 1);
-	h3 = drv_post(f, VCON_RXQ, (struct seg[]){ { d, 8, 1 } }, 1);
+	h2 = drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { c, 10, 1 } }, 1);
+	h3 = drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { d, 8, 1 } }, 1);
 
 	assert_int_equal(rx_str(f, in), 16);
 	assert_memory_equal(gpa(f, a), "012", 3);
@@ -563,8 +493,9 @@ static void test_rx_readable_buffer(void **state)
 	uint64_t r = fx_buf(f, "keep", 4, 0), w = fx_buf(f, NULL, 8, 0xee);
 
 	fx_activate(f, 0);
-	drv_post(f, VCON_RXQ, (struct seg[]){ { r, 4, 0 }, { w, 8, 1 } }, 2);
-	drv_post(f, VCON_RXQ, (struct seg[]){ { w, 8, 1 } }, 1);
+	drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { r, 4, 0 }, { w, 8, 1 } },
+		 2);
+	drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { w, 8, 1 } }, 1);
 	assert_int_equal(rx_str(f, "data"), 0);
 	assert_int_equal(f->vd.needs_reset, 1);
 	assert_int_equal(used_idx(f, VCON_RXQ), 0);
@@ -577,8 +508,8 @@ static void test_rx_readable_buffer(void **state)
 	assert_int_equal(f->rx_space_calls, 0);
 	assert_int_equal(gpa(f, w)[0], 0xee);
 	/* Output still works: only the receiveq is stopped. */
-	drv_post(f, VCON_TXQ, (struct seg[]){ { fx_buf(f, "ok", 2, 0), 2, 0 } },
-		 1);
+	drv_post(f, VCON_TXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, "ok", 2, 0), 2, 0 } }, 1);
 	kick(f, VCON_TXQ);
 	assert_memory_equal(f->out, "ok", 2);
 }
@@ -586,7 +517,7 @@ static void test_rx_readable_buffer(void **state)
 static void test_rx_malformed_ring(void **state)
 {
 	struct fx *f = *state;
-	struct drv_q *d = &f->dq[VCON_RXQ];
+	struct vdrv_vq *d = &f->dq[VCON_RXQ];
 
 	fx_activate(f, 0);
 	/* avail idx runs more than the queue size ahead. */
@@ -602,7 +533,7 @@ static void test_rx_malformed_ring(void **state)
 	fx_enable_queues(f, 0);
 	fx_activate(f, 0);
 	drv_post(f, VCON_RXQ,
-		 (struct seg[]){ { RAM_GPA + RAM_SIZE - 4, 8, 1 } }, 1);
+		 (struct vdrv_seg[]){ { RAM_GPA + RAM_SIZE - 4, 8, 1 } }, 1);
 	assert_int_equal(rx_str(f, "data"), 0);
 	assert_int_equal(f->vd.needs_reset, 2);
 }
@@ -615,8 +546,8 @@ static void test_rx_zero_length_chains(void **state)
 
 	fx_activate(f, 0);
 	/* Chains naming no bytes are returned empty and skipped. */
-	drv_post(f, VCON_RXQ, (struct seg[]){ { b, 0, 1 } }, 1);
-	drv_post(f, VCON_RXQ, (struct seg[]){ { b, 4, 1 } }, 1);
+	drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { b, 0, 1 } }, 1);
+	drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { b, 4, 1 } }, 1);
 	assert_int_equal(rx_str(f, "wxyz"), 4);
 	assert_int_equal(used_idx(f, VCON_RXQ), 2);
 	assert_used(f, VCON_RXQ, 0, 0, 0);
@@ -625,7 +556,7 @@ static void test_rx_zero_length_chains(void **state)
 
 	/* A ring of nothing but them: all returned, nothing accepted. */
 	for (i = 0; i < QSIZE - 2; i++)
-		drv_post(f, VCON_RXQ, (struct seg[]){ { b, 0, 1 } }, 1);
+		drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { b, 0, 1 } }, 1);
 	assert_int_equal(rx_str(f, "a"), 0);
 	assert_int_equal(used_idx(f, VCON_RXQ), QSIZE);
 	assert_int_equal(f->vd.needs_reset, 0);
@@ -640,7 +571,7 @@ static void test_reset(void **state)
 
 	fx_activate(f, 0);
 	/* Break both queues. */
-	drv_post(f, VCON_RXQ, (struct seg[]){ { w, 8, 0 } }, 1);
+	drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { w, 8, 0 } }, 1);
 	assert_int_equal(rx_str(f, "hi"), 0);
 	st16(f, f->dq[VCON_TXQ].avail + 2, 100);
 	kick(f, VCON_TXQ);
@@ -658,7 +589,7 @@ static void test_reset(void **state)
 
 	/* Queues live again but no DRIVER_OK yet: still held. */
 	fx_enable_queues(f, 0);
-	h = drv_post(f, VCON_RXQ, (struct seg[]){ { w, 8, 1 } }, 1);
+	h = drv_post(f, VCON_RXQ, (struct vdrv_seg[]){ { w, 8, 1 } }, 1);
 	assert_int_equal(rx_str(f, "hi"), 0);
 	assert_int_equal(used_idx(f, VCON_RXQ), 0);
 	assert_int_equal(f->rx_space_calls, 0);
@@ -669,8 +600,8 @@ static void test_reset(void **state)
 	assert_int_equal(rx_str(f, "hi"), 2);
 	assert_memory_equal(gpa(f, w), "hi", 2);
 	assert_used(f, VCON_RXQ, 0, h, 2);
-	drv_post(f, VCON_TXQ, (struct seg[]){ { fx_buf(f, "ok", 2, 0), 2, 0 } },
-		 1);
+	drv_post(f, VCON_TXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, "ok", 2, 0), 2, 0 } }, 1);
 	kick(f, VCON_TXQ);
 	assert_int_equal(f->out_len, 2);
 	assert_memory_equal(f->out, "ok", 2);
@@ -691,16 +622,16 @@ static void test_event_idx(void **state)
 	st16(f, rx_avail_event, 0xbeef);
 	st16(f, tx_avail_event, 0xbeef);
 
-	drv_post(f, VCON_TXQ, (struct seg[]){ { fx_buf(f, "a", 1, 0), 1, 0 } },
-		 1);
-	drv_post(f, VCON_TXQ, (struct seg[]){ { fx_buf(f, "b", 1, 0), 1, 0 } },
-		 1);
+	drv_post(f, VCON_TXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, "a", 1, 0), 1, 0 } }, 1);
+	drv_post(f, VCON_TXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, "b", 1, 0), 1, 0 } }, 1);
 	kick(f, VCON_TXQ);
 	assert_memory_equal(f->out, "ab", 2);
 	assert_int_equal(ld16(f, tx_avail_event), 2);
 
-	drv_post(f, VCON_RXQ, (struct seg[]){ { fx_buf(f, NULL, 2, 0), 2, 1 } },
-		 1);
+	drv_post(f, VCON_RXQ,
+		 (struct vdrv_seg[]){ { fx_buf(f, NULL, 2, 0), 2, 1 } }, 1);
 	assert_int_equal(rx_str(f, "xyz"), 2);
 	assert_int_equal(ld16(f, rx_avail_event), 1);
 	assert_int_equal(f->vd.needs_reset, 0);

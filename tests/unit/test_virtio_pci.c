@@ -7,66 +7,49 @@
  * (or one answering -EOPNOTSUPP).  The device is a tiny in-test one that
  * fills each writable buffer with a per-request byte.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <cmocka.h>
-
-#include "devices/bus.h"
-#include "devices/pci/pci.h"
-#include "devices/virtio/virtio.h"
 #include "devices/virtio/virtio_pci.h"
-#include "vmm/guest_mem.h"
+#include "tests/lib/vdriver.h"
 #include "vmm/log.h"
 
 /* Platform. */
 #define RAM_SIZE (1u << 20)
-#define ECAM_BASE 0xb0000000ull
-#define MMIO32_BASE 0xc0000000ull
-#define MMIO32_SIZE 0x10000000ull
-#define MMIO64_BASE 0x100000000ull
-#define MMIO64_SIZE 0x100000000ull
+#define MMIO64_BASE VDRV_MMIO64_BASE
 #define GSI_BASE 40
-#define MAX_REC 256
 
 /* Spec constants the test (the "driver") knows independently. */
 #define NO_VECTOR 0xffff
 #define CAP_VNDR 0x09
 #define CAP_MSIX 0x11
-#define CC_DFSELECT 0x00
-#define CC_DF 0x04
-#define CC_GFSELECT 0x08
-#define CC_GF 0x0c
-#define CC_MSIX 0x10
-#define CC_NUMQ 0x12
-#define CC_STATUS 0x14
-#define CC_CFGGEN 0x15
-#define CC_QSEL 0x16
-#define CC_QSIZE 0x18
-#define CC_QMSIX 0x1a
-#define CC_QENABLE 0x1c
-#define CC_QNOFF 0x1e
-#define CC_QDESC 0x20
-#define CC_QDRIVER 0x28
-#define CC_QDEVICE 0x30
+#define CC_DFSELECT VDRV_CC_DFSELECT
+#define CC_DF VDRV_CC_DF
+#define CC_GFSELECT VDRV_CC_GFSELECT
+#define CC_GF VDRV_CC_GF
+#define CC_MSIX VDRV_CC_MSIX
+#define CC_NUMQ VDRV_CC_NUMQ
+#define CC_STATUS VDRV_CC_STATUS
+#define CC_CFGGEN VDRV_CC_CFGGEN
+#define CC_QSEL VDRV_CC_QSEL
+#define CC_QSIZE VDRV_CC_QSIZE
+#define CC_QMSIX VDRV_CC_QMSIX
+#define CC_QENABLE VDRV_CC_QENABLE
+#define CC_QNOFF VDRV_CC_QNOFF
+#define CC_QDESC VDRV_CC_QDESC
+#define CC_QDRIVER VDRV_CC_QDRIVER
+#define CC_QDEVICE VDRV_CC_QDEVICE
 #define S_ACK VIRTIO_STATUS_ACKNOWLEDGE
 #define S_DRV VIRTIO_STATUS_DRIVER
 #define S_FOK VIRTIO_STATUS_FEATURES_OK
 #define S_DOK VIRTIO_STATUS_DRIVER_OK
 #define S_NR VIRTIO_STATUS_NEEDS_RESET
-#define DESC_F_NEXT 1
-#define DESC_F_WRITE 2
+#define DESC_F_NEXT VDRV_DESC_F_NEXT
+#define DESC_F_WRITE VDRV_DESC_F_WRITE
 
 /* The in-test device. */
 #define T_ID 30
@@ -87,37 +70,12 @@ struct tdev {
 	struct vq_chain chain;
 };
 
-struct ioev {
-	uint64_t addr;
-	uint32_t len;
-	int fd;
-};
-
 struct fx {
-	struct bus pio, mmio;
-	struct pci_bus *pb;
-	struct guest_mem mem;
-	uint8_t *ram;
-	struct msi_router router;
-	pthread_mutex_t rlock;
-	uint32_t route_gsi[MAX_REC];
-	unsigned int nroutes;
-	int efd[NVEC];
-	int ioev_mode; /* 0 record, 1 -EOPNOTSUPP */
-	struct ioev live[MAX_REC];
-	unsigned int nlive, nassign, ndeassign;
-	struct virtio_pci_host host;
+	struct vdrv_plat p;
+	struct vdrv_dev d;
 	struct virtio_dev *vd;
 	struct tdev td;
-	uint8_t devfn;
-	uint64_t bar;
-	uint32_t common, isr, devcfg, notify, mult, cfgcap, msixcap;
-	uint32_t table, pba;
-	/* driver side of each queue */
-	struct {
-		uint16_t size, avail_idx, next_desc;
-		uint64_t desc, avail, used;
-	} q[T_NQ];
+	struct vdrv_vq q[T_NQ]; /* driver side of each queue */
 };
 
 /* ---- in-test device ------------------------------------------------ */
@@ -213,241 +171,134 @@ static const struct virtio_dev_ops td_ops = {
 	.reset = td_reset,
 };
 
-/* ---- host hooks ---------------------------------------------------- */
-
-static int r_set(void *opaque, uint32_t gsi, uint64_t addr, uint32_t data)
-{
-	struct fx *f = opaque;
-
-	pthread_mutex_lock(&f->rlock);
-	if (f->nroutes < MAX_REC)
-		f->route_gsi[f->nroutes++] = gsi;
-	pthread_mutex_unlock(&f->rlock);
-	return 0;
-}
-
-static int r_clear(void *opaque, uint32_t gsi)
-{
-	return 0;
-}
-
-static int h_alloc(void *opaque, uint16_t n, uint32_t *gsi_base, int *efds)
-{
-	struct fx *f = opaque;
-
-	if (n != NVEC)
-		return -EINVAL;
-	for (uint16_t i = 0; i < n; i++)
-		efds[i] = f->efd[i];
-	*gsi_base = GSI_BASE;
-	return 0;
-}
-
-static int h_ioev(void *opaque, uint64_t addr, uint32_t len, int fd, int assign)
-{
-	struct fx *f = opaque;
-
-	if (f->ioev_mode)
-		return -EOPNOTSUPP;
-	if (assign) {
-		for (unsigned int i = 0; i < f->nlive; i++)
-			if (f->live[i].addr == addr)
-				return -EEXIST;
-		f->live[f->nlive++] = (struct ioev){ addr, len, fd };
-		f->nassign++;
-		return 0;
-	}
-	for (unsigned int i = 0; i < f->nlive; i++) {
-		if (f->live[i].addr == addr && f->live[i].fd == fd) {
-			f->live[i] = f->live[--f->nlive];
-			f->ndeassign++;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 /* ---- driver-side helpers ------------------------------------------- */
 
 static uint32_t cfgrd(struct fx *f, uint32_t off, uint32_t len)
 {
-	uint32_t v = 0;
-
-	assert_int_equal(pci_cfg_rw(f->pb, f->devfn, off, &v, len, 0), 0);
-	return v;
+	return vdrv_cfg_rd(&f->d, off, len);
 }
 
 static void cfgwr(struct fx *f, uint32_t off, uint32_t len, uint32_t v)
 {
-	assert_int_equal(pci_cfg_rw(f->pb, f->devfn, off, &v, len, 1), 0);
+	vdrv_cfg_wr(&f->d, off, len, v);
 }
 
 static uint64_t rd(struct fx *f, uint64_t off, uint32_t len)
 {
-	uint64_t v = 0;
-
-	bus_access(&f->mmio, f->bar + off, &v, len, 0);
-	return v;
+	return vdrv_rd(&f->d, off, len);
 }
 
 static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
 {
-	bus_access(&f->mmio, f->bar + off, &v, len, 1);
+	vdrv_wr(&f->d, off, len, v);
 }
 
 static uint64_t cc(struct fx *f, uint32_t reg, uint32_t len)
 {
-	return rd(f, f->common + reg, len);
+	return vdrv_cc_rd(&f->d, reg, len);
 }
 
 static void ccw(struct fx *f, uint32_t reg, uint32_t len, uint64_t v)
 {
-	wr(f, f->common + reg, len, v);
+	vdrv_cc_wr(&f->d, reg, len, v);
 }
 
 static void *gpa(struct fx *f, uint64_t a)
 {
-	return f->ram + a;
+	return vdrv_ram_ptr(f->p.ram, a, 1);
 }
 
 static uint16_t used_idx(struct fx *f, int q)
 {
-	return __atomic_load_n((uint16_t *)gpa(f, f->q[q].used + 2),
-			       __ATOMIC_ACQUIRE);
+	return vdrv_vq_used_idx(&f->q[q]);
 }
 
-/* Wait up to ~3 s for `pred`. */
-#define WAIT_FOR(pred)                                               \
-	({                                                           \
-		int _ok = 0;                                         \
-		for (int _i = 0; _i < 3000 && !(_ok = (pred)); _i++) \
-			usleep(1000);                                \
-		_ok;                                                 \
-	})
+#define WAIT_FOR VDRV_WAIT_FOR
 
 static int efd_fired(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	eventfd_t v;
-
-	if (poll(&p, 1, ms) != 1)
-		return 0;
-	return eventfd_read(fd, &v) == 0;
+	return vdrv_efd_fired(fd, ms);
 }
 
-/* Walk the capability list: the virtio caps and MSI-X. */
-static void find_caps(struct fx *f)
+/* Check the capability list the library walked: the virtio caps and
+ * MSI-X. */
+static void check_caps(struct fx *f)
 {
-	uint32_t ptr = cfgrd(f, 0x34, 1), seen = 0;
-
 	assert_true(cfgrd(f, 0x06, 2) & 0x10); /* capability list */
-	for (int n = 0; ptr && n < 48; n++, ptr = cfgrd(f, ptr + 1, 1)) {
-		uint32_t id = cfgrd(f, ptr, 1);
+	for (unsigned int i = 0; i < f->d.ncaps; i++) {
+		const struct vdrv_cap *c = &f->d.caps[i];
 
-		if (id == CAP_MSIX) {
-			f->msixcap = ptr;
+		if (c->id == CAP_MSIX)
 			continue;
+		assert_int_equal(c->id, CAP_VNDR);
+		if (c->type != 5) {
+			assert_int_equal(c->bar, 0); /* BAR 0 */
+			assert_int_equal(c->off % 4096, 0);
 		}
-		assert_int_equal(id, CAP_VNDR);
-		uint32_t type = cfgrd(f, ptr + 3, 1);
-		uint32_t off = cfgrd(f, ptr + 8, 4);
-		uint32_t len = cfgrd(f, ptr + 12, 4);
-
-		seen |= 1u << type;
-		if (type != 5) {
-			assert_int_equal(cfgrd(f, ptr + 4, 1), 0); /* BAR 0 */
-			assert_int_equal(off % 4096, 0);
-		}
-		switch (type) {
+		switch (c->type) {
 		case 1:
-			assert_int_equal(cfgrd(f, ptr + 2, 1), 16);
-			assert_true(len >= 0x38);
-			f->common = off;
+			assert_int_equal(c->cap_len, 16);
+			assert_true(c->len >= 0x38);
 			break;
 		case 2:
-			assert_int_equal(cfgrd(f, ptr + 2, 1), 20);
-			f->mult = cfgrd(f, ptr + 16, 4);
-			assert_true(len >= T_NQ * f->mult);
-			f->notify = off;
+			assert_int_equal(c->cap_len, 20);
+			assert_true(c->len >= T_NQ * f->d.mult);
 			break;
 		case 3:
-			assert_true(len >= 1);
-			f->isr = off;
+			assert_true(c->len >= 1);
 			break;
 		case 4:
-			assert_int_equal(len, T_CFG);
-			f->devcfg = off;
+			assert_int_equal(c->len, T_CFG);
 			break;
 		case 5:
-			assert_int_equal(cfgrd(f, ptr + 2, 1), 20);
-			f->cfgcap = ptr;
+			assert_int_equal(c->cap_len, 20);
 			break;
 		default:
-			fail_msg("unexpected virtio cap type %u", type);
+			fail_msg("unexpected virtio cap type %u", c->type);
 		}
 	}
-	assert_int_equal(seen, 0x3e);
-	assert_int_equal(f->mult, 4);
-	assert_true(f->msixcap);
+	assert_int_equal(f->d.vcaps_seen, 0x3e);
+	assert_int_equal(f->d.mult, 4);
+	assert_true(f->d.msixcap);
 	/* MSI-X: table size N-1 in Message Control, BIR 0. */
-	assert_int_equal(cfgrd(f, f->msixcap + 2, 2) & 0x7ff, NVEC - 1);
-	f->table = cfgrd(f, f->msixcap + 4, 4);
-	f->pba = cfgrd(f, f->msixcap + 8, 4);
-	assert_int_equal(f->table & 7, 0);
-	assert_int_equal(f->pba & 7, 0);
-	assert_int_equal(f->table % 4096, 0);
-	assert_int_equal(f->pba % 4096, 0);
+	assert_int_equal(cfgrd(f, f->d.msixcap + 2, 2) & 0x7ff, NVEC - 1);
+	assert_int_equal(cfgrd(f, f->d.msixcap + 4, 4), f->d.table);
+	assert_int_equal(f->d.table_bir, 0);
+	assert_int_equal(f->d.pba & 7, 0);
+	assert_int_equal(f->d.table % 4096, 0);
+	assert_int_equal(f->d.pba % 4096, 0);
 }
 
-static void map_bar(struct fx *f)
+static void check_bar(struct fx *f)
 {
-	uint32_t lo = cfgrd(f, 0x10, 4), hi = cfgrd(f, 0x14, 4);
-
-	assert_int_equal(lo & 0x7, 0x4); /* memory, 64-bit */
-	f->bar = (uint64_t)hi << 32 | (lo & ~0xfu);
-	assert_true(f->bar >= MMIO64_BASE);
-	cfgwr(f, 0x04, 2, cfgrd(f, 0x04, 2) | 0x6); /* memory + master */
+	assert_int_equal(f->d.bar_lo & 0x7, 0x4); /* memory, 64-bit */
+	assert_true(f->d.bar >= MMIO64_BASE);
+	assert_int_equal(cfgrd(f, 0x04, 2) & 0x6, 0x6); /* memory + master */
 }
 
 static void msix_on(struct fx *f)
 {
-	cfgwr(f, f->msixcap + 2, 2, 0x8000);
-	for (uint32_t v = 0; v < NVEC; v++) {
-		uint32_t e = f->table + 16 * v;
-
-		wr(f, e, 4, 0xfee00000);
-		wr(f, e + 4, 4, 0);
-		wr(f, e + 8, 4, 0x30 + v);
-		wr(f, e + 12, 4, 0); /* unmask */
-	}
+	vdrv_msix_enable(&f->d);
 }
 
 static void status_or(struct fx *f, uint8_t bits)
 {
-	ccw(f, CC_STATUS, 1, cc(f, CC_STATUS, 1) | bits);
+	vdrv_status_or(&f->d, bits);
 }
 
 static void reset_dev(struct fx *f)
 {
-	ccw(f, CC_STATUS, 1, 0);
-	assert_int_equal(cc(f, CC_STATUS, 1), 0);
+	vdrv_reset(&f->d);
 }
 
 static uint64_t dev_features(struct fx *f)
 {
-	ccw(f, CC_DFSELECT, 4, 0);
-	uint64_t lo = cc(f, CC_DF, 4);
-
-	ccw(f, CC_DFSELECT, 4, 1);
-	return lo | cc(f, CC_DF, 4) << 32;
+	return vdrv_features(&f->d);
 }
 
 static void set_features(struct fx *f, uint64_t feat)
 {
-	ccw(f, CC_GFSELECT, 4, 0);
-	ccw(f, CC_GF, 4, (uint32_t)feat);
-	ccw(f, CC_GFSELECT, 4, 1);
-	ccw(f, CC_GF, 4, feat >> 32);
+	vdrv_set_features(&f->d, feat);
 }
 
 /* Program queue q's size, rings and vector (rings at fixed RAM spots). */
@@ -455,26 +306,13 @@ static void setup_queue(struct fx *f, int q, uint16_t size, uint16_t vec)
 {
 	uint64_t base = 0x10000 + (uint64_t)q * 0x10000;
 
-	memset(gpa(f, base), 0, 0x10000);
-	f->q[q].size = size;
-	f->q[q].avail_idx = f->q[q].next_desc = 0;
-	f->q[q].desc = base;
-	f->q[q].avail = base + 0x4000;
-	f->q[q].used = base + 0x8000;
+	vdrv_vq_place(&f->q[q], f->p.ram, size, base, base + 0x4000,
+		      base + 0x8000);
 	ccw(f, CC_QSEL, 2, q);
 	assert_int_equal(cc(f, CC_QSIZE, 2), 256); /* the default */
 	assert_int_equal(cc(f, CC_QENABLE, 2), 0);
 	assert_int_equal(cc(f, CC_QNOFF, 2), q);
-	ccw(f, CC_QSIZE, 2, size);
-	ccw(f, CC_QDESC, 4, (uint32_t)f->q[q].desc);
-	ccw(f, CC_QDESC + 4, 4, f->q[q].desc >> 32);
-	ccw(f, CC_QDRIVER, 4, (uint32_t)f->q[q].avail);
-	ccw(f, CC_QDRIVER + 4, 4, 0);
-	ccw(f, CC_QDEVICE, 4, (uint32_t)f->q[q].used);
-	ccw(f, CC_QDEVICE + 4, 4, 0);
-	ccw(f, CC_QMSIX, 2, vec);
-	assert_int_equal(cc(f, CC_QMSIX, 2), vec);
-	ccw(f, CC_QENABLE, 2, 1);
+	vdrv_queue_setup(&f->d, q, &f->q[q], vec);
 }
 
 /* The Linux probe sequence up to DRIVER_OK; all queues enabled. */
@@ -482,13 +320,7 @@ static void drv_init(struct fx *f, uint64_t feat, int msix)
 {
 	int n;
 
-	reset_dev(f);
-	status_or(f, S_ACK);
-	status_or(f, S_DRV);
-	assert_int_equal(dev_features(f) & feat, feat);
-	set_features(f, feat);
-	status_or(f, S_FOK);
-	assert_true(cc(f, CC_STATUS, 1) & S_FOK);
+	vdrv_negotiate(&f->d, feat);
 	if (msix) {
 		msix_on(f);
 		ccw(f, CC_MSIX, 2, 0);
@@ -497,8 +329,7 @@ static void drv_init(struct fx *f, uint64_t feat, int msix)
 	for (int q = 0; q < T_NQ; q++)
 		setup_queue(f, q, 64, msix ? 1 + q : NO_VECTOR);
 	n = __atomic_load_n(&f->td.notifies, __ATOMIC_SEQ_CST);
-	status_or(f, S_DOK);
-	assert_int_equal(cc(f, CC_STATUS, 1), S_ACK | S_DRV | S_FOK | S_DOK);
+	vdrv_driver_ok(&f->d);
 	/* DRIVER_OK kicks every queue once; let those pass so later kicks
 	 * in a test are the only thing that can make the device work. */
 	assert_true(WAIT_FOR(__atomic_load_n(&f->td.notifies,
@@ -508,105 +339,53 @@ static void drv_init(struct fx *f, uint64_t feat, int msix)
 static void put_desc(struct fx *f, int q, uint16_t i, uint64_t addr,
 		     uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *d = gpa(f, f->q[q].desc + 16ull * i);
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
+	vdrv_vq_desc(&f->q[q], i, addr, len, flags, next);
 }
 
 /* Publish chain `head` and, with EVENT_IDX, ask for the next interrupt. */
 static void publish(struct fx *f, int q, uint16_t head)
 {
-	uint16_t n = f->q[q].size, ai = f->q[q].avail_idx;
-	uint16_t *avail = gpa(f, f->q[q].avail);
-
-	avail[2 + ai % n] = head;
-	avail[2 + n] = used_idx(f, q); /* used_event */
-	__atomic_store_n(&avail[1], (uint16_t)(ai + 1), __ATOMIC_RELEASE);
-	f->q[q].avail_idx = ai + 1;
+	vdrv_vq_publish(&f->q[q], head, true);
 }
 
 /* One writable buffer of `len` bytes at `addr`. */
 static void add_wbuf(struct fx *f, int q, uint64_t addr, uint32_t len)
 {
-	uint16_t d = f->q[q].next_desc++ % f->q[q].size;
+	struct vdrv_seg s = { addr, len, 1 };
 
-	put_desc(f, q, d, addr, len, DESC_F_WRITE, 0);
-	publish(f, q, d);
+	vdrv_vq_post(&f->q[q], &s, 1, true);
 }
 
-static const struct ioev *find_ioev(struct fx *f, uint64_t addr)
+static const struct vdrv_ioev *find_ioev(struct fx *f, uint64_t addr)
 {
-	for (unsigned int i = 0; i < f->nlive; i++)
-		if (f->live[i].addr == addr)
-			return &f->live[i];
-	return NULL;
+	return vdrv_ioev_find(&f->p, addr);
 }
 
 static void kick(struct fx *f, int q)
 {
-	uint64_t a = f->bar + f->notify + (uint64_t)q * f->mult;
-	const struct ioev *e = find_ioev(f, a);
-
-	if (f->ioev_mode) {
-		assert_null(e);
-		wr(f, f->notify + q * f->mult, 2, q); /* traps to the VMM */
-		return;
-	}
-	/* What KVM does with a matching 2-byte write. */
-	assert_non_null(e);
-	assert_int_equal(e->len, 2);
-	assert_int_equal(eventfd_write(e->fd, 1), 0);
+	vdrv_kick(&f->d, q);
 }
 
 /* ---- fixture --------------------------------------------------------- */
 
 static int setup_mode(void **state, int ioev_mode)
 {
-	struct pci_bus_cfg pc = { 0 };
+	struct vdrv_plat_cfg pc = { .ram_size = RAM_SIZE,
+				    .nvec = NVEC,
+				    .gsi_base = GSI_BASE,
+				    .ioev_mode = ioev_mode };
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->ioev_mode = ioev_mode;
-	pthread_mutex_init(&f->rlock, NULL);
-	assert_int_equal(bus_init(&f->pio, "pio"), 0);
-	assert_int_equal(bus_init(&f->mmio, "mmio"), 0);
-	f->ram = aligned_alloc(4096, RAM_SIZE);
-	assert_non_null(f->ram);
-	memset(f->ram, 0, RAM_SIZE);
-	guest_mem_init(&f->mem);
-	assert_int_equal(guest_mem_add_external(&f->mem, 0, RAM_SIZE, f->ram),
-			 0);
-	for (int i = 0; i < NVEC; i++) {
-		f->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		assert_true(f->efd[i] >= 0);
-	}
-	f->router = (struct msi_router){ r_set, r_clear, f };
-	f->host = (struct virtio_pci_host){ .mem = &f->mem,
-					    .router = &f->router,
-					    .alloc_vectors = h_alloc,
-					    .ioeventfd = h_ioev,
-					    .opaque = f };
-	pc.pio = &f->pio;
-	pc.mmio = &f->mmio;
-	pc.ecam_base = ECAM_BASE;
-	pc.mmio32_base = MMIO32_BASE;
-	pc.mmio32_size = MMIO32_SIZE;
-	pc.mmio64_base = MMIO64_BASE;
-	pc.mmio64_size = MMIO64_SIZE;
-	assert_int_equal(pci_bus_create(&pc, &f->pb), 0);
+	vdrv_plat_init(&f->p, &pc);
 	memcpy(f->td.cfg, "\x11\x22\x33\x44\x55\x66\x77\x88", T_CFG);
-	assert_int_equal(virtio_pci_create(&td_info, &td_ops, &f->td, &f->host,
-					   &f->vd),
-			 0);
-	assert_int_equal(pci_bus_add_dev(f->pb, virtio_pci_dev(f->vd), -1,
-					 &f->devfn),
+	assert_int_equal(virtio_pci_create(&td_info, &td_ops, &f->td,
+					   &f->p.host, &f->vd),
 			 0);
 	assert_int_equal(virtio_pci_start(f->vd), 0);
-	find_caps(f);
-	map_bar(f);
+	vdrv_dev_plug(&f->d, &f->p, virtio_pci_dev(f->vd));
+	check_caps(f);
+	check_bar(f);
 	*state = f;
 	return 0;
 }
@@ -625,17 +404,10 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	pci_bus_destroy(f->pb);
-	/* Unmapping the BAR took the ioeventfds away. */
-	assert_int_equal(f->nlive, 0);
+	/* Unmapping the BAR takes the ioeventfds away (checked). */
+	vdrv_plat_remove_bus(&f->p);
 	virtio_pci_destroy(f->vd);
-	for (int i = 0; i < NVEC; i++)
-		close(f->efd[i]);
-	guest_mem_destroy(&f->mem);
-	free(f->ram);
-	bus_destroy(&f->pio);
-	bus_destroy(&f->mmio);
-	pthread_mutex_destroy(&f->rlock);
+	vdrv_plat_destroy(&f->p);
 	free(f);
 	return 0;
 }
@@ -662,15 +434,15 @@ static void test_identity(void **state)
 	hi = cfgrd(f, 0x14, 4);
 	size = ~((uint64_t)hi << 32 | (lo & ~0xfu)) + 1;
 	assert_int_equal(size & (size - 1), 0);
-	assert_true(size > f->pba && size > f->table && size > f->notify);
-	cfgwr(f, 0x10, 4, (uint32_t)f->bar);
-	cfgwr(f, 0x14, 4, f->bar >> 32);
+	assert_true(size > f->d.pba && size > f->d.table && size > f->d.notify);
+	cfgwr(f, 0x10, 4, (uint32_t)f->d.bar);
+	cfgwr(f, 0x14, 4, f->d.bar >> 32);
 	cfgwr(f, 0x04, 2, 0x6);
 	assert_int_equal(cc(f, CC_NUMQ, 2), T_NQ);
 	/* Regions are distinct. */
-	assert_true(f->common != f->isr && f->isr != f->devcfg &&
-		    f->devcfg != f->notify && f->notify != f->table &&
-		    f->table != f->pba);
+	assert_true(f->d.common != f->d.isr && f->d.isr != f->d.devcfg &&
+		    f->d.devcfg != f->d.notify && f->d.notify != f->d.table &&
+		    f->d.table != f->d.pba);
 }
 
 static void test_features(void **state)
@@ -727,7 +499,7 @@ static void one_request(struct fx *f, int q, uint64_t buf, uint32_t len)
 	add_wbuf(f, q, buf, len);
 	kick(f, q);
 	assert_true(WAIT_FOR(used_idx(f, q) == (uint16_t)(before + 1)));
-	assert_true(efd_fired(f->efd[1 + q], 3000));
+	assert_true(efd_fired(f->p.efd[1 + q], 3000));
 	/* The used element: our head, all bytes written. */
 	uint32_t *ue = gpa(f, f->q[q].used + 4 + 8 * (before % f->q[q].size));
 	assert_int_equal(ue[1], len);
@@ -744,25 +516,23 @@ static void test_flow(void **state)
 	drv_init(f, dev_features(f), 1);
 	assert_int_equal(f->td.activates, 1);
 	/* Each unmasked vector got its route. */
-	pthread_mutex_lock(&f->rlock);
-	routes = f->nroutes;
-	pthread_mutex_unlock(&f->rlock);
+	routes = vdrv_plat_nroutes(&f->p);
 	assert_true(routes >= NVEC);
-	if (!f->ioev_mode) {
-		assert_int_equal(f->nlive, T_NQ);
+	if (!f->p.ioev_mode) {
+		assert_int_equal(f->p.nlive, T_NQ);
 		for (int q = 0; q < T_NQ; q++)
-			assert_non_null(find_ioev(f, f->bar + f->notify +
+			assert_non_null(find_ioev(f, f->d.bar + f->d.notify +
 							     (uint64_t)q * 4));
 	} else {
-		assert_int_equal(f->nlive, 0);
+		assert_int_equal(f->p.nlive, 0);
 	}
 	one_request(f, 0, 0x40000, 64);
 	one_request(f, 0, 0x40040, 64);
 	one_request(f, 1, 0x41000, 100);
 	/* The config vector stayed quiet. */
-	assert_false(efd_fired(f->efd[0], 0));
+	assert_false(efd_fired(f->p.efd[0], 0));
 	/* MSI-X on: the ISR is not used for queue interrupts. */
-	assert_int_equal(rd(f, f->isr, 1) & 1, 0);
+	assert_int_equal(rd(f, f->d.isr, 1) & 1, 0);
 }
 
 static void test_flow_noioev(void **state)
@@ -784,7 +554,7 @@ static void test_irq_suppression(void **state)
 	add_wbuf(f, 0, 0x40000, 8);
 	kick(f, 0);
 	assert_true(WAIT_FOR(used_idx(f, 0) == 1));
-	assert_false(efd_fired(f->efd[1], 50));
+	assert_false(efd_fired(f->p.efd[1], 50));
 	avail[0] = 0;
 	one_request(f, 0, 0x40000, 8);
 
@@ -796,7 +566,7 @@ static void test_irq_suppression(void **state)
 	avail[2 + f->q[0].size] = 10; /* used_event */
 	kick(f, 0);
 	assert_true(WAIT_FOR(used_idx(f, 0) == 2));
-	assert_false(efd_fired(f->efd[1], 50));
+	assert_false(efd_fired(f->p.efd[1], 50));
 	one_request(f, 0, 0x40000, 8); /* publish asks for the next one */
 }
 
@@ -819,7 +589,7 @@ static void test_kick_before_driver_ok(void **state)
 	status_or(f, S_DOK);
 	/* DRIVER_OK looks at what was queued meanwhile. */
 	assert_true(WAIT_FOR(used_idx(f, 0) == 1));
-	assert_true(efd_fired(f->efd[1], 3000));
+	assert_true(efd_fired(f->p.efd[1], 3000));
 }
 
 static void test_hostile_ring(void **state)
@@ -833,8 +603,8 @@ static void test_hostile_ring(void **state)
 	publish(f, 0, 0);
 	kick(f, 0);
 	assert_true(WAIT_FOR(cc(f, CC_STATUS, 1) & S_NR));
-	assert_true(efd_fired(f->efd[0], 3000)); /* config vector */
-	assert_true(rd(f, f->isr, 1) & 2);
+	assert_true(efd_fired(f->p.efd[0], 3000)); /* config vector */
+	assert_true(rd(f, f->d.isr, 1) & 2);
 	assert_int_equal(used_idx(f, 0), 0);
 	/* A reset brings it back to life. */
 	drv_init(f, dev_features(f), 1);
@@ -864,10 +634,10 @@ static void test_bad_ring_at_enable(void **state)
 	ccw(f, CC_QENABLE, 2, 1);
 	assert_int_equal(cc(f, CC_QENABLE, 2), 0);
 	assert_true(cc(f, CC_STATUS, 1) & S_NR);
-	assert_true(efd_fired(f->efd[0], 3000));
+	assert_true(efd_fired(f->p.efd[0], 3000));
 	/* Misaligned desc after a reset: same. */
 	reset_dev(f);
-	assert_false(efd_fired(f->efd[0], 0));
+	assert_false(efd_fired(f->p.efd[0], 0));
 	status_or(f, S_ACK | S_DRV);
 	set_features(f, dev_features(f));
 	status_or(f, S_FOK);
@@ -885,31 +655,31 @@ static void test_bad_ring_at_enable(void **state)
 static void test_bar_move(void **state)
 {
 	struct fx *f = *state;
-	uint64_t old = f->bar, nbar = MMIO64_BASE + 0x40000000ull;
+	uint64_t old = f->d.bar, nbar = MMIO64_BASE + 0x40000000ull;
 	uint64_t v = 0;
 
 	drv_init(f, dev_features(f), 1);
-	assert_int_equal(f->nlive, T_NQ);
-	assert_int_equal(f->live[0].addr & ~0xfffull, old + f->notify);
+	assert_int_equal(f->p.nlive, T_NQ);
+	assert_int_equal(f->p.live[0].addr & ~0xfffull, old + f->d.notify);
 	cfgwr(f, 0x10, 4, (uint32_t)nbar | 0x4);
 	cfgwr(f, 0x14, 4, nbar >> 32);
-	f->bar = nbar;
-	assert_int_equal(f->nlive, T_NQ);
+	f->d.bar = nbar;
+	assert_int_equal(f->p.nlive, T_NQ);
 	for (int q = 0; q < T_NQ; q++) {
-		assert_non_null(find_ioev(f, nbar + f->notify + q * 4ull));
-		assert_null(find_ioev(f, old + f->notify + q * 4ull));
+		assert_non_null(find_ioev(f, nbar + f->d.notify + q * 4ull));
+		assert_null(find_ioev(f, old + f->d.notify + q * 4ull));
 	}
 	/* Old address decodes nothing; the new one is the device. */
-	assert_int_equal(bus_access(&f->mmio, old + f->common + CC_NUMQ, &v, 2,
-				    0),
+	assert_int_equal(bus_access(&f->p.mmio, old + f->d.common + CC_NUMQ, &v,
+				    2, 0),
 			 -ENOENT);
 	assert_int_equal(cc(f, CC_NUMQ, 2), T_NQ);
 	one_request(f, 0, 0x40000, 32);
 	/* Memory decode off: all ioeventfds gone, back on: back. */
 	cfgwr(f, 0x04, 2, 0x4);
-	assert_int_equal(f->nlive, 0);
+	assert_int_equal(f->p.nlive, 0);
 	cfgwr(f, 0x04, 2, 0x6);
-	assert_int_equal(f->nlive, T_NQ);
+	assert_int_equal(f->p.nlive, T_NQ);
 	one_request(f, 1, 0x41000, 32);
 }
 
@@ -937,10 +707,10 @@ static void test_reset_state(void **state)
 		assert_int_equal(cc(f, CC_QDEVICE, 4), 0);
 	}
 	/* MSI-X is PCI state: still enabled. */
-	assert_true(cfgrd(f, f->msixcap + 2, 2) & 0x8000);
+	assert_true(cfgrd(f, f->d.msixcap + 2, 2) & 0x8000);
 	/* A kick after reset does nothing. */
 	add_wbuf(f, 0, 0x40000, 8);
-	wr(f, f->notify, 2, 0);
+	wr(f, f->d.notify, 2, 0);
 	usleep(20000);
 	assert_int_equal(used_idx(f, 0), 0);
 }
@@ -958,8 +728,8 @@ static void test_register_rules(void **state)
 	assert_int_equal(cc(f, CC_QSEL, 2), 0);
 	ccw(f, CC_STATUS, 2, S_ACK);
 	assert_int_equal(cc(f, CC_STATUS, 1), 0);
-	assert_int_equal(rd(f, f->isr, 4), 0xffffffffull);
-	assert_int_equal(rd(f, f->common + 0x3c, 4), 0xffffffffull);
+	assert_int_equal(rd(f, f->d.isr, 4), 0xffffffffull);
+	assert_int_equal(rd(f, f->d.common + 0x3c, 4), 0xffffffffull);
 	/* Queue size: power of two up to the max. */
 	ccw(f, CC_QSIZE, 2, 100);
 	assert_int_equal(cc(f, CC_QSIZE, 2), 256);
@@ -988,9 +758,9 @@ static void test_register_rules(void **state)
 	ccw(f, CC_NUMQ, 2, 7);
 	assert_int_equal(cc(f, CC_NUMQ, 2), T_NQ);
 	/* Notify area: bad widths and slots are ignored, reads zero. */
-	wr(f, f->notify + 1, 1, 0);
-	wr(f, f->notify + 4 * T_NQ, 2, 0);
-	assert_int_equal(rd(f, f->notify, 2), 0);
+	wr(f, f->d.notify + 1, 1, 0);
+	wr(f, f->d.notify + 4 * T_NQ, 2, 0);
+	assert_int_equal(rd(f, f->d.notify, 2), 0);
 	/* Driver cannot set NEEDS_RESET itself. */
 	ccw(f, CC_STATUS, 1, S_ACK | S_NR);
 	assert_int_equal(cc(f, CC_STATUS, 1), S_ACK);
@@ -1008,13 +778,13 @@ static void test_config_space(void **state)
 	struct fx *f = *state;
 	uint8_t gen;
 
-	assert_int_equal(rd(f, f->devcfg, 1), 0x11);
-	assert_int_equal(rd(f, f->devcfg + 2, 2), 0x4433);
-	assert_int_equal(rd(f, f->devcfg + 4, 4), 0x88776655);
-	assert_int_equal(rd(f, f->devcfg + 6, 4), 0xffffffffull); /* past */
-	assert_int_equal(rd(f, f->devcfg + 1, 2), 0xffff); /* unaligned */
-	assert_int_equal(rd(f, f->devcfg + T_CFG, 1), 0xff);
-	wr(f, f->devcfg + 4, 2, 0xbeef);
+	assert_int_equal(rd(f, f->d.devcfg, 1), 0x11);
+	assert_int_equal(rd(f, f->d.devcfg + 2, 2), 0x4433);
+	assert_int_equal(rd(f, f->d.devcfg + 4, 4), 0x88776655);
+	assert_int_equal(rd(f, f->d.devcfg + 6, 4), 0xffffffffull); /* past */
+	assert_int_equal(rd(f, f->d.devcfg + 1, 2), 0xffff); /* unaligned */
+	assert_int_equal(rd(f, f->d.devcfg + T_CFG, 1), 0xff);
+	wr(f, f->d.devcfg + 4, 2, 0xbeef);
 	assert_int_equal(f->td.wr_off, 4);
 	assert_int_equal(f->td.wr_len, 2);
 	assert_int_equal(f->td.wr_val, 0xbeef);
@@ -1023,14 +793,14 @@ static void test_config_space(void **state)
 	gen = cc(f, CC_CFGGEN, 1);
 	virtio_config_changed(f->vd);
 	assert_int_equal(cc(f, CC_CFGGEN, 1), (uint8_t)(gen + 1));
-	assert_true(efd_fired(f->efd[0], 3000));
+	assert_true(efd_fired(f->p.efd[0], 3000));
 	/* ISR: config bit set, a read clears it. */
-	assert_int_equal(rd(f, f->isr, 1), 2);
-	assert_int_equal(rd(f, f->isr, 1), 0);
+	assert_int_equal(rd(f, f->d.isr, 1), 2);
+	assert_int_equal(rd(f, f->d.isr, 1), 0);
 	/* NO_VECTOR: no interrupt at all. */
 	ccw(f, CC_MSIX, 2, NO_VECTOR);
 	virtio_config_changed(f->vd);
-	assert_false(efd_fired(f->efd[0], 20));
+	assert_false(efd_fired(f->p.efd[0], 20));
 }
 
 static void test_no_msix_isr(void **state)
@@ -1041,38 +811,38 @@ static void test_no_msix_isr(void **state)
 	add_wbuf(f, 0, 0x40000, 64);
 	kick(f, 0);
 	assert_true(WAIT_FOR(used_idx(f, 0) == 1));
-	assert_true(WAIT_FOR(rd(f, f->isr, 1) & 1));
-	assert_int_equal(rd(f, f->isr, 1), 0);
+	assert_true(WAIT_FOR(rd(f, f->d.isr, 1) & 1));
+	assert_int_equal(rd(f, f->d.isr, 1), 0);
 	for (int v = 0; v < NVEC; v++)
-		assert_false(efd_fired(f->efd[v], 0));
+		assert_false(efd_fired(f->p.efd[v], 0));
 }
 
 /* The PCI configuration access capability reaches the BAR. */
 static void test_cfg_window(void **state)
 {
 	struct fx *f = *state;
-	uint32_t c = f->cfgcap;
+	uint32_t c = f->d.cfgcap;
 
 	reset_dev(f);
 	cfgwr(f, c + 4, 1, 0);
-	cfgwr(f, c + 8, 4, f->common + CC_NUMQ);
+	cfgwr(f, c + 8, 4, f->d.common + CC_NUMQ);
 	cfgwr(f, c + 12, 4, 2);
 	assert_int_equal(cfgrd(f, c + 16, 2), T_NQ);
 	/* Write the status through the window. */
-	cfgwr(f, c + 8, 4, f->common + CC_STATUS);
+	cfgwr(f, c + 8, 4, f->d.common + CC_STATUS);
 	cfgwr(f, c + 12, 4, 1);
 	cfgwr(f, c + 16, 1, S_ACK);
 	assert_int_equal(cc(f, CC_STATUS, 1), S_ACK);
 	assert_int_equal(cfgrd(f, c + 16, 1), S_ACK);
 	/* Device config through the window. */
-	cfgwr(f, c + 8, 4, f->devcfg + 4);
+	cfgwr(f, c + 8, 4, f->d.devcfg + 4);
 	cfgwr(f, c + 12, 4, 4);
 	assert_int_equal(cfgrd(f, c + 16, 4), 0x88776655);
 	/* A bad selection reads zero and writes nothing. */
 	cfgwr(f, c + 4, 1, 3);
 	assert_int_equal(cfgrd(f, c + 16, 4), 0);
 	cfgwr(f, c + 4, 1, 0);
-	cfgwr(f, c + 8, 4, f->common + CC_STATUS);
+	cfgwr(f, c + 8, 4, f->d.common + CC_STATUS);
 	cfgwr(f, c + 12, 4, 3);
 	cfgwr(f, c + 16, 1, 0);
 	assert_int_equal(cc(f, CC_STATUS, 1), S_ACK);
@@ -1091,7 +861,8 @@ static void *spammer(void *arg)
 		/* Like a vCPU kicking through MMIO. */
 		uint64_t v = 0;
 
-		bus_access(&s->f->mmio, s->f->bar + s->f->notify, &v, 2, 1);
+		bus_access(&s->f->p.mmio, s->f->d.bar + s->f->d.notify, &v, 2,
+			   1);
 		usleep(50);
 	}
 	return NULL;
@@ -1122,23 +893,11 @@ static void test_quiesce(void **state)
 	__atomic_store_n(&f->td.slow, 0, __ATOMIC_SEQ_CST);
 }
 
-static int count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 /* Whole lifecycles leave no thread or fd behind. */
 static void test_no_leaks(void **state)
 {
-	int fds = count_dir("/proc/self/fd");
-	int tasks = count_dir("/proc/self/task");
+	int fds = vdrv_count_fds();
+	int tasks = vdrv_count_threads();
 	void *st;
 
 	for (int i = 0; i < 3; i++) {
@@ -1146,8 +905,8 @@ static void test_no_leaks(void **state)
 		test_flow(&st);
 		teardown(&st);
 	}
-	assert_int_equal(count_dir("/proc/self/fd"), fds);
-	assert_int_equal(count_dir("/proc/self/task"), tasks);
+	assert_int_equal(vdrv_count_fds(), fds);
+	assert_int_equal(vdrv_count_threads(), tasks);
 }
 
 static void test_create_errors(void **state)
@@ -1157,22 +916,22 @@ static void test_create_errors(void **state)
 	struct virtio_dev *vd;
 
 	bad.queue_size_max = 100;
-	assert_int_equal(virtio_pci_create(&bad, &td_ops, &f->td, &f->host,
+	assert_int_equal(virtio_pci_create(&bad, &td_ops, &f->td, &f->p.host,
 					   &vd),
 			 -EINVAL);
 	bad = td_info;
 	bad.nr_queues = 0;
-	assert_int_equal(virtio_pci_create(&bad, &td_ops, &f->td, &f->host,
+	assert_int_equal(virtio_pci_create(&bad, &td_ops, &f->td, &f->p.host,
 					   &vd),
 			 -EINVAL);
 	bad = td_info;
 	bad.nr_queues = VIRTIO_MAX_QUEUES + 1;
-	assert_int_equal(virtio_pci_create(&bad, &td_ops, &f->td, &f->host,
+	assert_int_equal(virtio_pci_create(&bad, &td_ops, &f->td, &f->p.host,
 					   &vd),
 			 -EINVAL);
 	bad = td_info;
 	bad.features |= 1ull << VIRTIO_F_ACCESS_PLATFORM;
-	assert_int_equal(virtio_pci_create(&bad, &td_ops, &f->td, &f->host,
+	assert_int_equal(virtio_pci_create(&bad, &td_ops, &f->td, &f->p.host,
 					   &vd),
 			 -EINVAL);
 	assert_int_equal(virtio_pci_start(f->vd), -EBUSY);

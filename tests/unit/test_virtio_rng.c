@@ -5,35 +5,21 @@
  * through the MMIO bus, rings in malloc'd guest RAM, MSI-X vectors on real
  * eventfds, kicks through a recorded ioeventfd or a trapped notify write.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <cmocka.h>
-
-#include "devices/bus.h"
-#include "devices/pci/pci.h"
-#include "devices/virtio/virtio.h"
 #include "devices/virtio/virtio_pci.h"
 #include "devices/virtio/virtio_rng.h"
-#include "vmm/guest_mem.h"
+#include "tests/lib/vdriver.h"
 #include "vmm/log.h"
 
 #define RAM_SIZE (1u << 20)
-#define ECAM_BASE 0xb0000000ull
-#define MMIO64_BASE 0x100000000ull
 #define NVEC 2
 #define QSIZE 16
 #define DESC 0x10000ull
@@ -41,309 +27,118 @@
 #define USED 0x12000ull
 #define BUF 0x20000ull
 
-#define CC_DFSELECT 0x00
-#define CC_DF 0x04
-#define CC_GFSELECT 0x08
-#define CC_GF 0x0c
-#define CC_MSIX 0x10
-#define CC_STATUS 0x14
-#define CC_QSEL 0x16
-#define CC_QSIZE 0x18
-#define CC_QMSIX 0x1a
-#define CC_QENABLE 0x1c
-#define CC_QDESC 0x20
-#define CC_QDRIVER 0x28
-#define CC_QDEVICE 0x30
-#define DESC_F_NEXT 1
-#define DESC_F_WRITE 2
+#define CC_STATUS VDRV_CC_STATUS
+#define DESC_F_NEXT VDRV_DESC_F_NEXT
+#define DESC_F_WRITE VDRV_DESC_F_WRITE
 
 struct fx {
-	struct bus pio, mmio;
-	struct pci_bus *pb;
-	struct guest_mem mem;
-	uint8_t *ram;
-	struct msi_router router;
-	int efd[NVEC];
-	int ioev_mode; /* 0: record, 1: -EOPNOTSUPP */
-	uint64_t ioev_addr;
-	int ioev_fd, ioev_live;
-	struct virtio_pci_host host;
+	struct vdrv_plat p;
+	struct vdrv_dev d;
+	struct vdrv_vq q;
+	uint8_t *ram; /* p.ram.host: guest RAM at GPA 0 */
+	int *efd; /* p.efd */
 	struct vrng *rng;
 	struct virtio_dev *vd;
-	uint8_t devfn;
-	uint64_t bar;
-	uint32_t common, isr, notify, table, msixcap;
-	int has_devcfg;
-	uint16_t avail_idx, next_desc;
 	char path[64];
 	int fifo_w;
 };
 
-static int r_set(void *o, uint32_t gsi, uint64_t addr, uint32_t data)
-{
-	return 0;
-}
-
-static int r_clear(void *o, uint32_t gsi)
-{
-	return 0;
-}
-
-static int h_alloc(void *opaque, uint16_t n, uint32_t *gsi_base, int *efds)
-{
-	struct fx *f = opaque;
-
-	assert_int_equal(n, NVEC);
-	memcpy(efds, f->efd, sizeof(f->efd));
-	*gsi_base = 24;
-	return 0;
-}
-
-static int h_ioev(void *opaque, uint64_t addr, uint32_t len, int fd, int assign)
-{
-	struct fx *f = opaque;
-
-	if (f->ioev_mode)
-		return -EOPNOTSUPP;
-	assert_int_equal(len, 2);
-	if (assign) {
-		assert_false(f->ioev_live);
-		f->ioev_addr = addr;
-		f->ioev_fd = fd;
-	} else {
-		assert_true(f->ioev_live && f->ioev_addr == addr &&
-			    f->ioev_fd == fd);
-	}
-	f->ioev_live = assign;
-	return 0;
-}
-
 static uint32_t cfgrd(struct fx *f, uint32_t off, uint32_t len)
 {
-	uint32_t v = 0;
-
-	assert_int_equal(pci_cfg_rw(f->pb, f->devfn, off, &v, len, 0), 0);
-	return v;
-}
-
-static void cfgwr(struct fx *f, uint32_t off, uint32_t len, uint32_t v)
-{
-	assert_int_equal(pci_cfg_rw(f->pb, f->devfn, off, &v, len, 1), 0);
-}
-
-static uint64_t rd(struct fx *f, uint64_t off, uint32_t len)
-{
-	uint64_t v = 0;
-
-	bus_access(&f->mmio, f->bar + off, &v, len, 0);
-	return v;
-}
-
-static void wr(struct fx *f, uint64_t off, uint32_t len, uint64_t v)
-{
-	bus_access(&f->mmio, f->bar + off, &v, len, 1);
-}
-
-static void ccw(struct fx *f, uint32_t reg, uint32_t len, uint64_t v)
-{
-	wr(f, f->common + reg, len, v);
+	return vdrv_cfg_rd(&f->d, off, len);
 }
 
 static uint64_t cc(struct fx *f, uint32_t reg, uint32_t len)
 {
-	return rd(f, f->common + reg, len);
+	return vdrv_cc_rd(&f->d, reg, len);
+}
+
+static void ccw(struct fx *f, uint32_t reg, uint32_t len, uint64_t v)
+{
+	vdrv_cc_wr(&f->d, reg, len, v);
 }
 
 static uint16_t used_idx(struct fx *f)
 {
-	return __atomic_load_n((uint16_t *)(f->ram + USED + 2),
-			       __ATOMIC_ACQUIRE);
+	return vdrv_vq_used_idx(&f->q);
 }
 
 static uint32_t used_len(struct fx *f, uint16_t i)
 {
-	uint32_t v;
+	uint32_t id, len;
 
-	memcpy(&v, f->ram + USED + 4 + 8 * (i % QSIZE) + 4, 4);
-	return v;
+	vdrv_vq_used_elem(&f->q, i, &id, &len);
+	return len;
 }
 
-#define WAIT_FOR(pred)                                               \
-	({                                                           \
-		int _ok = 0;                                         \
-		for (int _i = 0; _i < 3000 && !(_ok = (pred)); _i++) \
-			usleep(1000);                                \
-		_ok;                                                 \
-	})
+#define WAIT_FOR VDRV_WAIT_FOR
 
 static int efd_fired(int fd, int ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	eventfd_t v;
-
-	return poll(&p, 1, ms) == 1 && eventfd_read(fd, &v) == 0;
-}
-
-static void find_caps(struct fx *f)
-{
-	uint32_t ptr = cfgrd(f, 0x34, 1);
-
-	for (int n = 0; ptr && n < 48; n++, ptr = cfgrd(f, ptr + 1, 1)) {
-		if (cfgrd(f, ptr, 1) == 0x11) {
-			f->msixcap = ptr;
-			f->table = cfgrd(f, ptr + 4, 4);
-			continue;
-		}
-		switch (cfgrd(f, ptr + 3, 1)) {
-		case 1:
-			f->common = cfgrd(f, ptr + 8, 4);
-			break;
-		case 2:
-			f->notify = cfgrd(f, ptr + 8, 4);
-			assert_int_equal(cfgrd(f, ptr + 16, 4), 4);
-			break;
-		case 3:
-			f->isr = cfgrd(f, ptr + 8, 4);
-			break;
-		case 4:
-			f->has_devcfg = 1;
-			break;
-		}
-	}
+	return vdrv_efd_fired(fd, ms);
 }
 
 static void put_desc(struct fx *f, uint16_t i, uint64_t addr, uint32_t len,
 		     uint16_t flags, uint16_t next)
 {
-	uint8_t *d = f->ram + DESC + 16ull * i;
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
+	vdrv_vq_desc(&f->q, i, addr, len, flags, next);
 }
 
+/* Make `head` available and ask for an interrupt on its completion. */
 static void publish(struct fx *f, uint16_t head)
 {
-	uint16_t *avail = (uint16_t *)(f->ram + AVAIL);
-
-	avail[2 + f->avail_idx % QSIZE] = head;
-	avail[2 + QSIZE] = used_idx(f); /* used_event: interrupt me next */
-	f->avail_idx++;
-	__atomic_store_n(&avail[1], f->avail_idx, __ATOMIC_RELEASE);
+	vdrv_vq_publish(&f->q, head, true);
 }
 
 static void kick(struct fx *f)
 {
-	if (f->ioev_mode) {
-		assert_false(f->ioev_live);
-		wr(f, f->notify, 2, 0);
-	} else {
-		assert_true(f->ioev_live);
-		assert_int_equal(f->ioev_addr, f->bar + f->notify);
-		assert_int_equal(eventfd_write(f->ioev_fd, 1), 0);
-	}
+	vdrv_kick(&f->d, 0);
 }
 
 /* Linux's probe: reset, features, MSI-X, queue 0, DRIVER_OK. */
 static void drv_init(struct fx *f)
 {
-	uint64_t feat;
+	uint64_t feat = vdrv_features(&f->d);
 
-	ccw(f, CC_STATUS, 1, 0);
-	assert_int_equal(cc(f, CC_STATUS, 1), 0);
-	ccw(f, CC_STATUS, 1, 1);
-	ccw(f, CC_STATUS, 1, 3);
-	ccw(f, CC_DFSELECT, 4, 0);
-	feat = cc(f, CC_DF, 4);
-	ccw(f, CC_DFSELECT, 4, 1);
-	feat |= cc(f, CC_DF, 4) << 32;
 	assert_true(feat & 1ull << VIRTIO_F_VERSION_1);
-	ccw(f, CC_GFSELECT, 4, 0);
-	ccw(f, CC_GF, 4, (uint32_t)feat);
-	ccw(f, CC_GFSELECT, 4, 1);
-	ccw(f, CC_GF, 4, feat >> 32);
-	ccw(f, CC_STATUS, 1, 11);
-	assert_int_equal(cc(f, CC_STATUS, 1), 11);
-	cfgwr(f, f->msixcap + 2, 2, 0x8000);
-	for (uint32_t v = 0; v < NVEC; v++) {
-		wr(f, f->table + 16 * v, 4, 0xfee00000);
-		wr(f, f->table + 16 * v + 8, 4, 0x40 + v);
-		wr(f, f->table + 16 * v + 12, 4, 0);
-	}
-	ccw(f, CC_MSIX, 2, 0);
-	memset(f->ram + DESC, 0, 0x3000);
-	f->avail_idx = f->next_desc = 0;
-	ccw(f, CC_QSEL, 2, 0);
-	ccw(f, CC_QSIZE, 2, QSIZE);
-	ccw(f, CC_QDESC, 4, DESC);
-	ccw(f, CC_QDRIVER, 4, AVAIL);
-	ccw(f, CC_QDEVICE, 4, USED);
-	ccw(f, CC_QMSIX, 2, 1);
-	assert_int_equal(cc(f, CC_QMSIX, 2), 1);
-	ccw(f, CC_QENABLE, 2, 1);
-	ccw(f, CC_STATUS, 1, 15);
-	assert_int_equal(cc(f, CC_STATUS, 1), 15);
+	vdrv_vq_place(&f->q, f->p.ram, QSIZE, DESC, AVAIL, USED);
+	vdrv_driver_init(&f->d, feat, &f->q, 1, 0, 1);
 }
 
 /* One writable buffer; wait for completion and the queue interrupt.
  * Returns the used length. */
 static uint32_t request(struct fx *f, uint64_t addr, uint32_t len)
 {
-	uint16_t before = used_idx(f), d = f->next_desc++ % QSIZE;
+	uint16_t before = used_idx(f);
+	struct vdrv_seg s = { addr, len, 1 };
 
-	put_desc(f, d, addr, len, DESC_F_WRITE, 0);
-	publish(f, d);
+	vdrv_vq_post(&f->q, &s, 1, true);
 	kick(f);
-	assert_true(WAIT_FOR(used_idx(f) == (uint16_t)(before + 1)));
+	assert_true(vdrv_vq_wait_used(&f->q, (uint16_t)(before + 1)));
 	assert_true(efd_fired(f->efd[1], 3000));
 	return used_len(f, before);
 }
 
 static int fx_up(void **state, const char *src, int ioev_mode)
 {
-	struct pci_bus_cfg pc = { 0 };
+	struct vdrv_plat_cfg pc = { .ram_size = RAM_SIZE,
+				    .nvec = NVEC,
+				    .gsi_base = 24,
+				    .ioev_mode = ioev_mode };
 	struct fx *f = calloc(1, sizeof(*f));
-	uint32_t lo, hi;
 
 	assert_non_null(f);
-	f->ioev_mode = ioev_mode;
 	f->fifo_w = -1;
-	assert_int_equal(bus_init(&f->pio, "pio"), 0);
-	assert_int_equal(bus_init(&f->mmio, "mmio"), 0);
-	f->ram = aligned_alloc(4096, RAM_SIZE);
-	assert_non_null(f->ram);
-	memset(f->ram, 0, RAM_SIZE);
-	guest_mem_init(&f->mem);
-	assert_int_equal(guest_mem_add_external(&f->mem, 0, RAM_SIZE, f->ram),
-			 0);
-	for (int i = 0; i < NVEC; i++)
-		f->efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	f->router = (struct msi_router){ r_set, r_clear, f };
-	f->host = (struct virtio_pci_host){ .mem = &f->mem,
-					    .router = &f->router,
-					    .alloc_vectors = h_alloc,
-					    .ioeventfd = h_ioev,
-					    .opaque = f };
-	pc.pio = &f->pio;
-	pc.mmio = &f->mmio;
-	pc.ecam_base = ECAM_BASE;
-	pc.mmio64_base = MMIO64_BASE;
-	pc.mmio64_size = 1ull << 32;
-	assert_int_equal(pci_bus_create(&pc, &f->pb), 0);
+	vdrv_plat_init(&f->p, &pc);
+	f->ram = f->p.ram->host;
+	f->efd = f->p.efd;
 	assert_int_equal(vrng_create(src, &f->rng), 0);
 	assert_int_equal(virtio_pci_create(vrng_info(), vrng_ops(), f->rng,
-					   &f->host, &f->vd),
-			 0);
-	assert_int_equal(pci_bus_add_dev(f->pb, virtio_pci_dev(f->vd), -1,
-					 &f->devfn),
+					   &f->p.host, &f->vd),
 			 0);
 	assert_int_equal(virtio_pci_start(f->vd), 0);
-	find_caps(f);
-	lo = cfgrd(f, 0x10, 4);
-	hi = cfgrd(f, 0x14, 4);
-	f->bar = (uint64_t)hi << 32 | (lo & ~0xfu);
-	cfgwr(f, 0x04, 2, 0x6);
+	vdrv_dev_plug(&f->d, &f->p, virtio_pci_dev(f->vd));
+	assert_int_equal(f->d.mult, 4);
 	drv_init(f);
 	*state = f;
 	return 0;
@@ -363,20 +158,14 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	pci_bus_destroy(f->pb);
-	assert_false(f->ioev_live);
+	vdrv_plat_remove_bus(&f->p);
 	virtio_pci_destroy(f->vd);
 	vrng_destroy(f->rng);
-	for (int i = 0; i < NVEC; i++)
-		close(f->efd[i]);
 	if (f->fifo_w >= 0)
 		close(f->fifo_w);
 	if (f->path[0])
 		unlink(f->path);
-	guest_mem_destroy(&f->mem);
-	free(f->ram);
-	bus_destroy(&f->pio);
-	bus_destroy(&f->mmio);
+	vdrv_plat_destroy(&f->p);
 	free(f);
 	return 0;
 }
@@ -390,7 +179,7 @@ static void test_identity(void **state)
 	assert_int_equal(cfgrd(f, 0, 2), 0x1af4);
 	assert_int_equal(cfgrd(f, 2, 2), 0x1040 + VIRTIO_ID_RNG);
 	assert_int_equal(cfgrd(f, 8, 1), 1);
-	assert_false(f->has_devcfg); /* no config space */
+	assert_false(f->d.vcaps_seen & 1u << 4); /* no config space */
 	assert_int_equal(cc(f, 0x12, 2), 1); /* num_queues */
 	assert_int_equal(vrng_info()->device_id, VIRTIO_ID_RNG);
 }
@@ -463,7 +252,7 @@ static void test_mixed_chain(void **state)
 	put_desc(f, 0, BUF, 16, DESC_F_NEXT, 1);
 	put_desc(f, 1, BUF + 0x100, 10, DESC_F_WRITE | DESC_F_NEXT, 2);
 	put_desc(f, 2, BUF + 0x200, 20, DESC_F_WRITE, 0);
-	f->next_desc = 3;
+	f->q.next_desc = 3;
 	publish(f, 0);
 	kick(f);
 	assert_true(WAIT_FOR(used_idx(f) == before + 1));
@@ -565,22 +354,10 @@ static void test_create_errors(void **state)
 	vrng_destroy(NULL);
 }
 
-static int count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	int n = 0;
-
-	assert_non_null(d);
-	while (readdir(d))
-		n++;
-	closedir(d);
-	return n;
-}
-
 static void test_no_leaks(void **state)
 {
-	int fds = count_dir("/proc/self/fd");
-	int tasks = count_dir("/proc/self/task");
+	int fds = vdrv_count_fds();
+	int tasks = vdrv_count_threads();
 	void *st;
 
 	for (int i = 0; i < 3; i++) {
@@ -588,8 +365,8 @@ static void test_no_leaks(void **state)
 		test_entropy(&st);
 		teardown(&st);
 	}
-	assert_int_equal(count_dir("/proc/self/fd"), fds);
-	assert_int_equal(count_dir("/proc/self/task"), tasks);
+	assert_int_equal(vdrv_count_fds(), fds);
+	assert_int_equal(vdrv_count_threads(), tasks);
 }
 
 /* Tests that build their own fixture tear it down through this. */
