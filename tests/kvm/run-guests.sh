@@ -12,7 +12,7 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
-	for c in hello uart cmos reset acpireset debugport smp console-input serial-pty serial-socket badkernel; do
+	for c in hello uart cmos reset acpireset debugport smp console-input serial-pty serial-socket disk-lock badkernel; do
 		echo "SKIP: guest/$c: /dev/kvm is not available"
 	done
 	exit 0
@@ -227,6 +227,37 @@ PY
 	fi
 }
 socket_case
+
+# virtio-blk image lock: while one Nimbus has a writable image, a second
+# one on the same image fails at once with a message naming the file.
+disk_lock_case() {
+	local pid rc
+	truncate -s 16M "$T/disk.img"
+	rm -f "$T/in"
+	mkfifo "$T/in"
+	"$NIMBUS" --kernel "$G/echo.elf" --memory size=64M --serial tty \
+		--disk "path=$T/disk.img" <"$T/in" >"$T/out" 2>"$T/log" &
+	pid=$!
+	exec 3>"$T/in"
+	for _ in $(seq 100); do
+		grep -q "NIMBUS-TEST: READY" "$T/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	timeout 20 "$NIMBUS" --kernel "$G/hello.elf" --memory size=64M \
+		--serial null --console off --disk "path=$T/disk.img" \
+		>/dev/null 2>"$T/log2" </dev/null
+	rc=$?
+	printf q >&3
+	exec 3>&-
+	wait $pid
+	if [ "$rc" -eq 1 ] && grep -q "disk.img" "$T/log2" &&
+		[ "$(wc -l <"$T/log2")" -le 2 ]; then
+		echo "PASS: guest/disk-lock"
+	else
+		echo "FAIL: guest/disk-lock: second VMM status $rc: $(head -c 200 "$T/log2")"
+	fi
+}
+disk_lock_case
 
 # A corrupt kernel: a clear one-line error, status 1, no crash.
 head -c 4096 /dev/urandom >"$T/bad.bin"
