@@ -175,7 +175,7 @@ format:
 clean:
 	rm -rf $(O)
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+-include $(shell find $(O) -name '*.d' -type f 2>/dev/null)
 
 # Keep the objects that only chained rules produce.
 .SECONDARY: $(UNIT_BINS:%=%.o) $(KVMTEST_BINS:%=%.o) $(FAKE_PIC_OBJ) \

@@ -7,7 +7,12 @@
 # L1's initrd is three concatenated cpio archives (the kernel unpacks them
 # in order), each cached on its inputs so that a VMM rebuild only redoes
 # the payload:
-#   l1/base.cpio           busybox, kvm modules, outb helper, /init
+#   l1/base.cpio           busybox, kvm modules, outb helper, /init; for
+#                          the storage cases virtio_pci + virtio_blk (in
+#                          /lib/modules/virtio, insmod order in "order")
+#                          and e2fsprogs' debugfs and e2fsck with their
+#                          libraries (cases.sh loads and uses them only
+#                          when a storage case runs)
 #   l1/payload-<vmm>.cpio  the L2 VMM with its exact ldd closure (dynamic
 #                          loader included), its plugins or firmware, the
 #                          guest kernel (bzImage, vmlinux), guest initramfs
@@ -21,7 +26,7 @@ case $vmm in
 qemu | nimbus) ;;
 *) e2e_die "unknown L2 VMM '$vmm' (qemu or nimbus)" ;;
 esac
-e2e_need_cmd cpio gcc ldd readelf sha256sum perl
+e2e_need_cmd cpio gcc ldd readelf sha256sum perl debugfs e2fsck
 
 e2e_load_kernel_env
 guest_initrd=$E2E_DIR/guest/initramfs.cpio.gz
@@ -30,6 +35,24 @@ guest_initrd=$E2E_DIR/guest/initramfs.cpio.gz
 ldir=$E2E_DIR/l1
 mkdir -p "$ldir"
 bb=$(e2e_busybox)
+l1_mods=$(e2e_mod_order "$MODULES_DIR" virtio_pci virtio_blk)
+e2fs_tools="$(command -v debugfs) $(command -v e2fsck)"
+
+# copy_closure ROOT FILE...: copy each ELF and every library ldd resolves
+# for it (and the dynamic loader) to the same absolute path under ROOT.
+copy_closure()
+{
+	croot=$1
+	shift
+	for f in "$@"; do
+		ldd "$f" 2>/dev/null | awk '
+			/=>/ && $3 ~ /^\// { print $3; next }
+			$1 ~ /^\// { print $1 }'
+	done | sort -u | while read -r lib; do
+		mkdir -p "$croot$(dirname "$lib")"
+		cp -L "$lib" "$croot$lib"
+	done
+}
 
 # --- base archive ----------------------------------------------------------
 build_base()
@@ -43,6 +66,18 @@ build_base()
 		arch/x86/kvm/kvm-amd.ko; do
 		cp "$MODULES_DIR/kernel/$m" "$root/lib/modules/"
 	done
+	mkdir -p "$root/lib/modules/virtio"
+	for m in $l1_mods; do
+		cp "$m" "$root/lib/modules/virtio/"
+		basename "$m" .ko >>"$root/lib/modules/virtio/order"
+	done
+	for t in $e2fs_tools; do
+		# Never copy through busybox's applet symlinks.
+		rm -f "$root/sbin/$(basename "$t")"
+		cp "$t" "$root/sbin/"
+	done
+	# shellcheck disable=SC2086 # one path per word
+	copy_closure "$root" $e2fs_tools
 	# busybox has no outb and the cloud kernel no /dev/port.
 	cat >"$ldir/outb.c" <<'EOF'
 // SPDX-License-Identifier: Apache-2.0
@@ -147,8 +182,10 @@ esac
 EOF
 }
 
+# shellcheck disable=SC2086 # one path per word
 base_key=$(e2e_hash "$bb" "$MODULES_DIR/kernel/arch/x86/kvm/kvm-amd.ko" \
-	"$MODULES_DIR/kernel/arch/x86/kvm/kvm.ko" "$0" "$E2E_SRC/lib.sh")
+	"$MODULES_DIR/kernel/arch/x86/kvm/kvm.ko" "$0" "$E2E_SRC/lib.sh" \
+	$l1_mods $e2fs_tools)
 if ! e2e_stamp_ok "$ldir/base.stamp" "$base_key" || [ ! -f "$ldir/base.cpio" ]; then
 	e2e_log "building L1 base initramfs"
 	build_base
@@ -156,22 +193,6 @@ if ! e2e_stamp_ok "$ldir/base.stamp" "$base_key" || [ ! -f "$ldir/base.cpio" ]; 
 fi
 
 # --- payload archive -------------------------------------------------------
-# copy_closure ROOT FILE...: copy each ELF and every library ldd resolves
-# for it (and the dynamic loader) to the same absolute path under ROOT.
-copy_closure()
-{
-	croot=$1
-	shift
-	for f in "$@"; do
-		ldd "$f" 2>/dev/null | awk '
-			/=>/ && $3 ~ /^\// { print $3; next }
-			$1 ~ /^\// { print $1 }'
-	done | sort -u | while read -r lib; do
-		mkdir -p "$croot$(dirname "$lib")"
-		cp -L "$lib" "$croot$lib"
-	done
-}
-
 payload_inputs()
 {
 	case $vmm in

@@ -6,6 +6,7 @@
 #        O        output root (absolute; default <repo>/build)
 #        E2E_DIR  $O/e2e, where every e2e artefact and cache lives
 #        E2E_DEFAULT_VMM  the L2 VMM used when L2_VMM is unset
+#        E2E_STORAGE_DEFAULT  whether run-e2e.sh runs the storage group
 # Caches are keyed on input hashes: e2e_hash prints one sha256 over file
 # contents and literal strings, and a build step is skipped when the key it
 # wrote in its stamp file last time is unchanged.
@@ -24,6 +25,12 @@ export O E2E_DIR
 # stand-in until nimbus boots Linux; then change this one line to nimbus.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 E2E_DEFAULT_VMM=nimbus
+
+# Whether run-e2e.sh runs the storage group (virtio-blk root, console, rng,
+# fio, kill survival) by default; E2E_STORAGE=0|1 overrides it.  Off until
+# nimbus has PCI and the virtio devices: then change this line to 1.
+# shellcheck disable=SC2034 # used by run-e2e.sh
+E2E_STORAGE_DEFAULT=1
 
 e2e_die()
 {
@@ -144,4 +151,62 @@ e2e_newc_hdr()
 {
 	printf '070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X' \
 		"$1" "$((0$2))" 0 0 1 0 0 0 0 "${5:-0}" "${6:-0}" "$3" 0
+}
+
+# e2e_mkimg DIR IMG SIZE [LABEL]: a sparse ext4 image of SIZE (truncate
+# syntax: 16M) holding DIR's files (mkfs.ext4 -d, nothing is mounted).
+# Inode tables and journal are written now, so that the guest kernel has no
+# lazy initialisation to do in the background.
+e2e_mkimg()
+{
+	rm -f "$2"
+	truncate -s "$3" "$2" || e2e_die "cannot create $2"
+	mkfs.ext4 -q -F -L "${4:-nimbus}" \
+		-E lazy_itable_init=0,lazy_journal_init=0 -d "$1" "$2" ||
+		e2e_die "mkfs.ext4 -d $1 $2 failed"
+}
+
+# e2e_img_cat IMG PATH: print the file PATH of the ext4 image IMG (debugfs,
+# nothing is mounted); fails when the file is not there.
+e2e_img_cat()
+{
+	debugfs -R "stat $2" "$1" 2>/dev/null | grep -q '^Inode:' ||
+		return 1
+	debugfs -R "cat $2" "$1" 2>/dev/null
+}
+
+# e2e_mod_path MODULES_DIR NAME: the .ko file of module NAME ('-' and '_'
+# are the same in module names).
+e2e_mod_path()
+{
+	find "$1/kernel" \( -name "$2.ko" -o -name "$(echo "$2" | tr _ -).ko" \
+		-o -name "$(echo "$2" | tr - _).ko" \) | head -n 1
+}
+
+# e2e_mod_order MODULES_DIR NAME...: the .ko files of NAME... and of every
+# module they depend on (the depends= field of .modinfo, as modules.dep
+# would list it), one a line, each after its dependencies: an insmod order.
+e2e_mod_order()
+{
+	_e2e_mod_seen=""
+	_e2e_mod_dir=$1
+	shift
+	for _n in "$@"; do
+		_e2e_mod_visit "$_n"
+	done
+}
+
+_e2e_mod_visit()
+{
+	case " $_e2e_mod_seen " in
+	*" $1 "*) return 0 ;;
+	esac
+	_e2e_mod_seen="$_e2e_mod_seen $1"
+	set -- "$1" "$(e2e_mod_path "$_e2e_mod_dir" "$1")"
+	[ -n "$2" ] || e2e_die "module $1 not found in $_e2e_mod_dir"
+	for _d in $(tr '\0' '\n' <"$2" | sed -n 's/^depends=//p' | head -n 1 |
+		tr , ' '); do
+		_e2e_mod_visit "$_d"
+	done
+	echo "$2"
 }
