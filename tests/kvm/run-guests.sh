@@ -24,8 +24,8 @@ boot() {
 	shift
 	rm -f "$T/serial" "$T/log"
 	timeout -s KILL 20 "$NIMBUS" --kernel "$G/$name.elf" \
-		--memory size=64M --serial "file=$T/serial" "$@" \
-		>"$T/out" 2>"$T/log"
+		--memory size=64M --serial "file=$T/serial" --console off "$@" \
+		>"$T/out" 2>"$T/log" </dev/null
 }
 
 # expect_pass NAME: the guest's own verdict lines, exit status 0.
@@ -82,7 +82,7 @@ reset_case() {
 	local case=$1 guest=$2 pid n=0 rc
 	rm -f "$T/serial"
 	"$NIMBUS" --kernel "$G/$guest.elf" --memory size=64M \
-		--serial "file=$T/serial" 2>"$T/log" &
+		--serial "file=$T/serial" --console off 2>"$T/log" </dev/null &
 	pid=$!
 	for _ in $(seq 100); do
 		n=$(grep -c "NIMBUS-TEST: BOOT" "$T/serial" 2>/dev/null)
@@ -150,7 +150,7 @@ pty_case() {
 	data=$(seq 2000 2019 | tr -d '\n')
 	rm -f "$T/out" "$T/log"
 	"$NIMBUS" --kernel "$G/echo.elf" --memory size=64M --serial pty \
-		</dev/null 2>"$T/log" &
+		--console off </dev/null 2>"$T/log" &
 	pid=$!
 	for _ in $(seq 100); do
 		pts=$(sed -n 's/.*serial console is \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/log")
@@ -191,7 +191,7 @@ socket_case() {
 	local pid rc out
 	rm -f "$T/sock" "$T/log"
 	"$NIMBUS" --kernel "$G/echo.elf" --memory size=64M \
-		--serial "socket=$T/sock" </dev/null 2>"$T/log" &
+		--serial "socket=$T/sock" --console off </dev/null 2>"$T/log" &
 	pid=$!
 	out=$(timeout 20 python3 - "$T/sock" <<'PY' 2>&1
 import socket, sys, time
@@ -261,7 +261,8 @@ disk_lock_case
 
 # A corrupt kernel: a clear one-line error, status 1, no crash.
 head -c 4096 /dev/urandom >"$T/bad.bin"
-"$NIMBUS" --kernel "$T/bad.bin" --memory size=64M >"$T/out" 2>"$T/log"; rc=$?
+"$NIMBUS" --kernel "$T/bad.bin" --memory size=64M --console off \
+	>"$T/out" 2>"$T/log" </dev/null; rc=$?
 if [ "$rc" -eq 1 ] && grep -q "bad.bin" "$T/log" &&
 	! grep -qiE "sanitizer|segmentation|aborted" "$T/log"; then
 	echo "PASS: guest/badkernel"
