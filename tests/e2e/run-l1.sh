@@ -19,8 +19,9 @@
 #
 # Prints "PASS: e2e/<case>", "FAIL: e2e/<case>: reason" or
 # "SKIP: e2e/<case>: reason" per case and "# e2e/<case>: ..." notes; exits
-# 0 when every case passed or skipped, 2 when L1 timed out, else 1
-# (failures, missing results, L1 crash).
+# 0 when every case passed or skipped, 2 when L1 timed out, 3 when L1
+# died without a verdict (a crash of the emulated host, not a test
+# result), else 1 (failures, missing results).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -78,6 +79,13 @@ set -- -accel tcg,thread=multi -M q35 \
 	-smp "$smp" -m 2048 -nographic -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$KERNEL_BZIMAGE" -initrd "$initrd" -append "$append"
+# E2E_L1_DISK: a raw image given to L1 as a virtio disk (the storage disk
+# set); read-only to the host: writes go to a temporary snapshot.
+if [ -n "${E2E_L1_DISK:-}" ]; then
+	set -- "$@" \
+		-drive "file=$E2E_L1_DISK,if=none,id=e2eimg,format=raw,snapshot=on" \
+		-device virtio-blk-pci,drive=e2eimg,serial=nimbus-e2e-images
+fi
 to=""
 [ "$timeout_s" != 0 ] && to="timeout -k 5 $timeout_s"
 
@@ -173,5 +181,6 @@ echo "# e2e/$name: ${secs}s wall, $l1_status, log $log"
 [ "$nfail" = 0 ] && exit 0
 case $rc in
 124 | 137) exit 2 ;;
+0) [ -z "$done_line" ] && exit 3 ;;
 esac
 exit 1
