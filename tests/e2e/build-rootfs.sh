@@ -314,6 +314,51 @@ FIO
 		sed 's/^/NIMBUS-GUEST: FIO| /'
 }
 
+# Benchmark (bench/storage.sh), not a test: fio on the raw scratch disk
+# with direct=1 as the issue specifies; one "FIOBENCH job read-KiB/s
+# read-IOPS write-KiB/s write-IOPS" line per job from fio's terse output.
+test_fiobench()
+{
+	cat >/tmp/bench.fio <<'FIO'
+[global]
+filename=/dev/vdb
+direct=1
+ioengine=libaio
+size=48m
+[fill]
+rw=write
+bs=1m
+iodepth=4
+[randread4k]
+stonewall
+rw=randread
+bs=4k
+iodepth=32
+time_based
+runtime=5
+[seqread128k]
+stonewall
+rw=read
+bs=128k
+iodepth=8
+time_based
+runtime=5
+[seqwrite128k]
+stonewall
+rw=write
+bs=128k
+iodepth=8
+time_based
+runtime=5
+FIO
+	local rc=0
+	(cd /tmp && fio --minimal --eta=never --output=/tmp/bench.out \
+		/tmp/bench.fio) || rc=$?
+	say "FIOBENCH-RC=$rc"
+	awk -F';' '{ print "NIMBUS-GUEST: FIOBENCH", $3, $7, $8, $48, $49 }' \
+		/tmp/bench.out
+}
+
 test_kill()
 {
 	say "KILL-MOUNT=$(err mount -t ext4 -o rw /dev/vdb /mnt/k)"
@@ -337,6 +382,7 @@ storage)
 	;;
 root) test_root ;;
 fio) test_fio ;;
+fiobench) test_fiobench ;;
 kill) test_kill ;;
 "") say "NO-TEST" ;;
 *) say "UNKNOWN-TEST $test" ;;

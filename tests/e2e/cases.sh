@@ -70,6 +70,7 @@ disk-ro	storage	readonly=on disk: read-only mount, writes fail, image intact
 disk-write	storage	file written and synced by the guest is in the image
 fio-verify	storage	fio --verify=crc32c on a raw scratch disk
 kill-survival	storage	fsynced data is in the image after SIGKILL of the VMM
+fio-bench	bench	fio 4k randread QD32 and 128k seq read/write, direct=1 (bench/storage.sh)
 EOF
 }
 
@@ -105,6 +106,8 @@ l2_vmm_boot()
 			ro=""
 			case $d in
 			*:ro) ro=",readonly=on" d=${d%:ro} ;;
+			# O_DIRECT and native AIO, as the storage benchmark asks.
+			*:direct) ro=",cache=none,aio=native" d=${d%:direct} ;;
 			esac
 			ser="$ser -drive file=$d,if=none,id=vd$n,format=raw$ro"
 			ser="$ser -device virtio-blk-pci,drive=vd$n"
@@ -129,6 +132,7 @@ l2_vmm_boot()
 		for d in $L2_DISKS; do
 			case $d in
 			*:ro) dev="$dev --disk path=${d%:ro},readonly=on" ;;
+			*:direct) dev="$dev --disk path=${d%:direct},direct=on" ;;
 			*) dev="$dev --disk path=$d" ;;
 			esac
 		done
@@ -715,6 +719,25 @@ case_fio_verify()
 		fail fio-verify "VMM exit status $R_RC" "$R_OUT"
 	else
 		pass fio-verify
+	fi
+}
+
+# Not a test (group bench, never in the default set): runs fio for
+# bench/storage.sh and reports the figures as INFO lines.
+case_fio_bench()
+{
+	storage_setup fio-bench || return 0
+	L2_DISKS="$IMAGES/scratch.img:direct"
+	storage_run fiobench fiobench fio-bench
+	need_guest fio-bench FIOBENCH-RC || return 0
+	tr -d '\r' <"$R_OUT" | sed -n 's/^.*NIMBUS-GUEST: FIOBENCH //p' |
+		while read -r job rbw riops wbw wiops; do
+			info fio-bench "$job rbw=$rbw riops=$riops wbw=$wbw wiops=$wiops"
+		done
+	if [ "$(guest_val "$R_OUT" FIOBENCH-RC)" = 0 ] && [ "$R_RC" = 0 ]; then
+		pass fio-bench
+	else
+		fail fio-bench "fio or VMM failed (VMM rc=$R_RC)" "$R_OUT"
 	fi
 }
 

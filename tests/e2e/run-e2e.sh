@@ -39,6 +39,8 @@ fi
 all_up=$(sh "$E2E_SRC/cases.sh" list up)
 all_smp=$(sh "$E2E_SRC/cases.sh" list smp)
 all_storage=$(sh "$E2E_SRC/cases.sh" list storage)
+# bench cases need the storage disk set; only run when named.
+all_bench=$(sh "$E2E_SRC/cases.sh" list bench)
 default="up smp"
 [ "$storage" = 1 ] && default="$default storage"
 want=""
@@ -47,6 +49,7 @@ for c in $(echo "${E2E_CASES:-$default}" | tr , ' '); do
 	up) want="$want $all_up" ;;
 	smp) want="$want $all_smp" ;;
 	storage) want="$want $all_storage" ;;
+	bench) want="$want $all_bench" ;;
 	all) want="$want $all_up $all_smp $all_storage" ;;
 	*) want="$want $c" ;;
 	esac
@@ -65,7 +68,7 @@ for c in $want; do
 		up="$up $c"
 	elif echo "$all_smp" | grep -qx "$c"; then
 		smp="$smp $c"
-	elif echo "$all_storage" | grep -qx "$c"; then
+	elif echo "$all_storage $all_bench" | tr ' ' '\n' | grep -qx "$c"; then
 		sto="$sto $c"
 	else
 		echo "FAIL: e2e/$c: no such case" | tee -a "$out"
