@@ -10,10 +10,12 @@ PLUGINDIR ?= $(PREFIX)/lib/nimbus/plugins
 DESTDIR ?=
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
 
+CROSS_COMPILE ?=
 CC ?= cc
 ifeq ($(origin CC),default)
-CC := gcc
+CC := $(CROSS_COMPILE)gcc
 endif
+AR := $(CROSS_COMPILE)ar
 
 ifneq ($(V),1)
 Q := @
@@ -58,7 +60,11 @@ CORE_SRCS := $(VMM_SRCS) $(DEV_SRCS) $(ARCH_SRCS) $(PLUGIN_LOADER_SRCS)
 CORE_OBJS := $(CORE_SRCS:%.c=$(O)/%.o)
 CORE_LIB := $(O)/libnimbus.a
 
-KVM_SRCS := $(wildcard hv/kvm/*.c)
+# Plugin sources: common files plus the ones for $(ARCH) (*_x86_64.c,
+# *_aarch64.c).
+arch_filter = $(filter-out %_x86_64.c %_aarch64.c,$(1)) \
+	$(filter %_$(ARCH).c,$(1))
+KVM_SRCS := $(call arch_filter,$(wildcard hv/kvm/*.c))
 KVM_OBJS := $(KVM_SRCS:%.c=$(O)/pic/%.o)
 
 FAKE_SRCS := $(wildcard tests/fakes/hv_fake*.c)
@@ -78,9 +84,17 @@ NIMBUS := $(O)/nimbus
 PLUGINS := $(O)/plugins/hv-kvm.so
 TEST_PLUGINS := $(O)/plugins/hv-fake.so $(BAD_PLUGINS)
 
+# Extension fragments: each mk/*.mk adds its own programs and tests by
+# appending to PLUGINS (built by `all`, installed), EXTRA_BINS (built by
+# `all`), TEST_PLUGINS and EXTRA_TEST_BINS (built by `test-bins`), and by
+# giving extra prerequisites (objects) to its unit-test binaries.
+EXTRA_BINS :=
+EXTRA_TEST_BINS :=
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: deps-check all plugins check unit-tests test-bins run install clean format deps \
 	guests bench e2e
-all: deps $(NIMBUS) $(PLUGINS)
+all: deps $(NIMBUS) $(PLUGINS) $(EXTRA_BINS)
 
 plugins: $(PLUGINS)
 
@@ -100,7 +114,7 @@ $(O)/pic/%.o: %.c | deps
 
 $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # Objects that embed PLUGINDIR or VERSION are rebuilt when those change
 # (e.g. `make install PREFIX=/usr` after a plain `make`).
@@ -145,7 +159,8 @@ $(O)/tests/kvm/%: $(O)/tests/kvm/%.o $(TESTLIB_OBJS) $(CORE_LIB)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CORE_LIBS)
 
 test-bins: | deps-check
-test-bins: all $(UNIT_BINS) $(KVMTEST_BINS) $(TEST_PLUGINS) guests
+test-bins: all $(UNIT_BINS) $(KVMTEST_BINS) $(TEST_PLUGINS) \
+	$(EXTRA_TEST_BINS) guests
 
 guests:
 	$(Q)$(MAKE) --no-print-directory -f tests/guests/guests.mk O=$(O)

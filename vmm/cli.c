@@ -251,6 +251,10 @@ static const struct cli_opt cli_opts[] = {
 	{ "disk", 0, OPT_ARG | OPT_VM | OPT_MULTI | OPT_VALUES, cli_opt_disk,
 	  0 },
 	{ "rng", 0, OPT_ARG | OPT_VM | OPT_EMPTY_OK, cli_opt_rng, 0 },
+	{ "api-socket", 0, OPT_ARG, cli_opt_api_socket, 0 },
+	{ "event-monitor", 0, OPT_ARG, cli_opt_event_monitor, 0 },
+	{ "pvpanic", 0, OPT_VM, cli_opt_pvpanic, 0 },
+	{ "seccomp", 0, OPT_ARG, cli_opt_seccomp, 0 },
 	{ "hv", 0, OPT_ARG, opt_hv, 0 },
 	{ "hv-plugin", 0, OPT_ARG | OPT_ABSPATH, opt_string,
 	  CFG_FIELD(hv_plugin) },
@@ -261,7 +265,7 @@ static const struct cli_opt cli_opts[] = {
 };
 
 static const char cli_usage[] =
-	"Usage: nimbus [OPTIONS] --kernel PATH\n"
+	"Usage: nimbus [OPTIONS] --kernel PATH | --api-socket path=PATH\n"
 	"\n"
 	"Run one virtual machine.  Options are written `--opt value` or\n"
 	"`--opt=value`; use the second form for a value starting with '-'.\n"
@@ -292,6 +296,18 @@ static const char cli_usage[] =
 	"                         to 20 bytes, id default _disk0, _disk1...\n"
 	"  --rng src=PATH         virtio-rng entropy source (default\n"
 	"                         /dev/urandom)\n"
+	"\n"
+	"  --pvpanic              pvpanic PCI device: a guest panic becomes an\n"
+	"                         event\n"
+	"\n"
+	"Management:\n"
+	"  --api-socket path=PATH|fd=N\n"
+	"                         serve the REST API on this UNIX socket; with\n"
+	"                         no --kernel, wait for vm.create and vm.boot\n"
+	"  --event-monitor path=PATH|fd=N\n"
+	"                         write one JSON object per event there\n"
+	"  --seccomp true|false|log\n"
+	"                         system-call filter per thread (default true)\n"
 	"\n"
 	"Hypervisor:\n"
 	"  --hv NAME              auto (default: kvm, then mshv), kvm, mshv or\n"
@@ -485,6 +501,9 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	cfg->cpus.max = 1;
 	cfg->memory.size = CLI_MEM_DEFAULT;
 	cfg->serial.mode = CONSOLE_NULL;
+	cfg->api.fd = -1;
+	cfg->event_monitor.fd = -1;
+	cfg->seccomp = SECCOMP_ON;
 	if (argc < 1 || !argv)
 		argc = 1;
 
@@ -538,6 +557,10 @@ void vm_config_free(struct vm_config *cfg)
 		&cfg->hv,
 		&cfg->hv_plugin,
 		&cfg->log_file,
+		&cfg->vsock.socket,
+		&cfg->vsock.id,
+		&cfg->api.path,
+		&cfg->event_monitor.path,
 	};
 
 	for (i = 0; i < ARRAY_SIZE(owned); i++) {
@@ -547,4 +570,14 @@ void vm_config_free(struct vm_config *cfg)
 	/* Every slot, whatever nr_disks says: unused ones are NULL. */
 	for (i = 0; i < CONFIG_MAX_DISKS; i++)
 		cli_disk_free(&cfg->disks[i]);
+	for (i = 0; i < CONFIG_MAX_NETS; i++) {
+		free(cfg->nets[i].tap);
+		free(cfg->nets[i].id);
+		cfg->nets[i].tap = cfg->nets[i].id = NULL;
+	}
+	for (i = 0; i < CONFIG_MAX_PMEMS; i++) {
+		free(cfg->pmems[i].file);
+		free(cfg->pmems[i].id);
+		cfg->pmems[i].file = cfg->pmems[i].id = NULL;
+	}
 }

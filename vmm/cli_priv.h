@@ -2,8 +2,9 @@
 /*
  * cli_priv.h - internals shared by the two halves of the command-line
  * parser: vmm/cli.c (the option table, the argument loop and the VM-wide
- * options) and vmm/cli_dev.c (the device options --serial, --console,
- * --disk and --rng).  Nothing outside those two files includes it.
+ * options), vmm/cli_dev.c (the device options --serial, --console,
+ * --disk and --rng), vmm/cli_net.c (--net, --vsock, --pmem) and
+ * vmm/cli_mgmt.c (--api-socket, --event-monitor, --pvpanic, --seccomp).  Nothing outside those two files includes it.
  *
  * Everything here runs inside one cli_parse() call, on the caller's
  * thread, with all state in the struct cli_state that cli_parse() keeps on
@@ -32,8 +33,7 @@ struct cli_state {
 	unsigned int vm_opts; /* options that describe the VM itself */
 	/*
 	 * True once an option lets the VMM start without a payload and wait
-	 * for one over the API (CH's --api-socket).  No such option exists
-	 * yet, so --kernel is always required for now.
+	 * for one over the API (CH's --api-socket).
 	 */
 	bool wait_for_api;
 	bool console_set; /* --console given (else a default applies) */
@@ -99,6 +99,40 @@ int cli_opt_disk(struct cli_state *st, const struct cli_opt *opt,
 		 const char *val);
 int cli_opt_rng(struct cli_state *st, const struct cli_opt *opt,
 		const char *val);
+
+/* ---- helpers in cli_mgmt.c -------------------------------------------- */
+
+/*
+ * Option handlers for --api-socket and --event-monitor (path=PATH, fd=N
+ * or a bare absolute path; --api-socket also lets the VMM start without a
+ * payload), --pvpanic (flag) and --seccomp true|false|log.  Return 0,
+ * -EINVAL or -ENOMEM.
+ */
+int cli_opt_api_socket(struct cli_state *st, const struct cli_opt *opt,
+		       const char *val);
+int cli_opt_event_monitor(struct cli_state *st, const struct cli_opt *opt,
+			  const char *val);
+int cli_opt_pvpanic(struct cli_state *st, const struct cli_opt *opt,
+		    const char *val);
+int cli_opt_seccomp(struct cli_state *st, const struct cli_opt *opt,
+		    const char *val);
+
+/* ---- helpers in cli_net.c --------------------------------------------- */
+
+/*
+ * Option handlers for --net (repeatable, one value per call), --vsock and
+ * --pmem (repeatable), storing into st->cfg (struct net_config and
+ * friends, vmm/config_net.h), and the default ids ("_net0", "_vsock0",
+ * "_pmem0"...) given after all options are parsed.  Return 0, -EINVAL or
+ * -ENOMEM.
+ */
+int cli_opt_net(struct cli_state *st, const struct cli_opt *opt,
+		const char *val);
+int cli_opt_vsock(struct cli_state *st, const struct cli_opt *opt,
+		  const char *val);
+int cli_opt_pmem(struct cli_state *st, const struct cli_opt *opt,
+		 const char *val);
+int cli_net_default_ids(struct cli_state *st);
 
 /*
  * Give every disk without id= its CH default name ("_disk0", ...), after

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "vmm/config_net.h"
+
 enum console_mode {
 	CONSOLE_OFF = 0,
 	CONSOLE_NULL,
@@ -59,6 +61,18 @@ struct rng_config {
 	char *src;
 };
 
+/* --api-socket path=PATH|fd=N and --event-monitor path=PATH|fd=N. */
+struct endpoint_config {
+	char *path; /* NULL when unset or fd= */
+	int fd; /* -1 when unset or path= */
+};
+
+enum seccomp_mode {
+	SECCOMP_ON = 0, /* --seccomp true: violations kill the VMM */
+	SECCOMP_OFF, /* --seccomp false */
+	SECCOMP_LOG, /* --seccomp log: violations are logged and allowed */
+};
+
 struct vm_config {
 	struct payload_config payload;
 	struct cpus_config cpus;
@@ -69,6 +83,15 @@ struct vm_config {
 	struct disk_config disks[CONFIG_MAX_DISKS];
 	unsigned int nr_disks;
 	struct rng_config rng;
+	struct net_config nets[CONFIG_MAX_NETS];
+	unsigned int nr_nets;
+	struct vsock_config vsock; /* vsock.cid == 0: none */
+	struct pmem_config pmems[CONFIG_MAX_PMEMS];
+	unsigned int nr_pmems;
+	struct endpoint_config api; /* --api-socket */
+	struct endpoint_config event_monitor; /* --event-monitor */
+	int pvpanic; /* --pvpanic */
+	int seccomp; /* enum seccomp_mode (--seccomp), default SECCOMP_ON */
 	char *hv; /* "auto" (default), "kvm", "mshv" */
 	char *hv_plugin; /* --hv-plugin PATH or NULL */
 	int verbosity; /* number of -v */

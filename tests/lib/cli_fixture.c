@@ -33,6 +33,18 @@ void clit_assert_owns_nothing(const struct vm_config *cfg)
 		assert_null(cfg->disks[i].id);
 		assert_null(cfg->disks[i].serial);
 	}
+	for (i = 0; i < CONFIG_MAX_NETS; i++) {
+		assert_null(cfg->nets[i].tap);
+		assert_null(cfg->nets[i].id);
+	}
+	for (i = 0; i < CONFIG_MAX_PMEMS; i++) {
+		assert_null(cfg->pmems[i].file);
+		assert_null(cfg->pmems[i].id);
+	}
+	assert_null(cfg->vsock.socket);
+	assert_null(cfg->vsock.id);
+	assert_null(cfg->api.path);
+	assert_null(cfg->event_monitor.path);
 }
 
 void clit_parse_ok(int argc, char **argv, struct vm_config *cfg, int line)
