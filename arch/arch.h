@@ -93,6 +93,15 @@ size_t arch_console_input(struct arch_vm *a, const uint8_t *buf, size_t len);
 /* The platform's PCI bus (segment 0), or NULL if it has none. */
 struct pci_bus *arch_pci_bus(struct arch_vm *a);
 
+/*
+ * The guest-physical window for device memory the VMM places itself
+ * (virtio-pmem regions, later shared-memory regions): outside RAM, the
+ * PCI BAR windows and the platform devices, page aligned.  Fills *base and
+ * *size; 0, or -ENOSPC when the platform has none.  Any thread after
+ * arch_vm_create.
+ */
+int arch_device_window(struct arch_vm *a, uint64_t *base, uint64_t *size);
+
 /* Free everything created by arch_vm_create.  NULL-safe.  Main thread,
  * after all vCPUs are gone. */
 void arch_vm_destroy(struct arch_vm *a);

@@ -13,7 +13,6 @@
 #define E820_PAGE_MASK 0xfffull
 #define E820_FIXED_ENTRIES 4u /* low RAM, low reserved, RAM, high RAM */
 #define PCI_MMIO64_ALIGN (1ull << 30)
-#define X86_PHYS_ADDR_LIMIT (1ull << 52)
 
 /* The reserved entry must cover the ACPI tables (see boot.h). */
 _Static_assert(X86_ACPI_BASE >= X86_EBDA_START &&

@@ -43,6 +43,13 @@
 					   * starts at the first 1 GiB
 					   * boundary above RAM and 4 GiB */
 
+/* Highest guest-physical address the layout may use (architectural). */
+#define X86_PHYS_ADDR_LIMIT (1ull << 52)
+
+/* VMM-placed device memory (arch_device_window): right after the 64-bit
+ * PCI window. */
+#define X86_DEVICE_WINDOW_SIZE (64ull << 30)
+
 /* Platform devices. */
 #define X86_IOAPIC_ADDR 0xfec00000ull
 #define X86_IOAPIC_SIZE 0x1000ull

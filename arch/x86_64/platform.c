@@ -46,6 +46,7 @@ struct arch_vm {
 	struct acpi_pm *pm;
 	struct pci_bus *pci;
 	struct x86_boot_info boot;
+	uint64_t devwin_base, devwin_size; /* arch_device_window */
 };
 
 /* PCI segment 0, bus 0: CF8/CFC, ECAM, and BAR windows in the 32-bit
@@ -67,6 +68,11 @@ static int create_pci(struct arch_vm *a, struct x86_acpi_cfg *acfg, char *err,
 	if (ret) {
 		snprintf(err, errlen, "no room for the 64-bit PCI window");
 		return ret;
+	}
+	if (acfg->mmio64_base + acfg->mmio64_size <=
+	    X86_PHYS_ADDR_LIMIT - X86_DEVICE_WINDOW_SIZE) {
+		a->devwin_base = acfg->mmio64_base + acfg->mmio64_size;
+		a->devwin_size = X86_DEVICE_WINDOW_SIZE;
 	}
 	pcfg.pio = h->pio;
 	pcfg.mmio = h->mmio;
@@ -417,6 +423,15 @@ int arch_handle_exit(struct arch_vm *a, uint32_t vcpu_id, struct hv_exit *exit)
 	default:
 		return -EOPNOTSUPP;
 	}
+}
+
+int arch_device_window(struct arch_vm *a, uint64_t *base, uint64_t *size)
+{
+	if (!a->devwin_size)
+		return -ENOSPC;
+	*base = a->devwin_base;
+	*size = a->devwin_size;
+	return 0;
 }
 
 struct pci_bus *arch_pci_bus(struct arch_vm *a)

@@ -52,7 +52,16 @@ struct virtio_dev_info {
 	uint16_t nr_queues; /* 1..VIRTIO_MAX_QUEUES */
 	uint16_t queue_size_max; /* power of two, <= VQ_MAX_SIZE */
 	uint32_t config_size; /* bytes of device config space */
+	uint32_t flags; /* VIRTIO_DEV_F_* */
 };
+
+/*
+ * virtio_dev_info.flags: VIRTIO_DEV_F_QUEUE_WORKERS gives every queue its
+ * own worker thread, so queue_notify runs concurrently for different
+ * queues (never for the same one); the device keeps per-queue state apart
+ * or locks what it shares.  Without it one worker serves all queues.
+ */
+#define VIRTIO_DEV_F_QUEUE_WORKERS (1u << 0)
 
 struct virtio_dev_ops {
 	/* Device config space, off + len <= config_size (checked by the
