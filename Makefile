@@ -47,7 +47,8 @@ ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
 JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 SECCOMP_LIBS := $(shell pkg-config --libs libseccomp 2>/dev/null || echo -lseccomp)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
-CORE_LIBS := -ldl -lpthread -lrt
+URING_LIBS := $(shell pkg-config --libs liburing 2>/dev/null || echo -luring)
+CORE_LIBS := $(URING_LIBS) -ldl -lpthread -lrt
 
 # --- sources -----------------------------------------------------------
 # Everything in vmm/, devices/ (recursively) and arch/$(ARCH)/ is the core;

@@ -4,7 +4,7 @@
 #   tests/deps.sh build   - compilers and libraries for `make`
 #   tests/deps.sh check   - plus what `make check` needs (QEMU, busybox, ...)
 set -e
-want="gcc make pkg-config libjansson-dev libseccomp-dev libcmocka-dev"
+want="gcc make pkg-config libjansson-dev libseccomp-dev libcmocka-dev liburing-dev"
 case "${1:-build}" in
 check) want="$want qemu-system-x86 qemu-utils busybox-static cpio xz-utils \
 	e2fsprogs dpkg-dev zstd lz4 libc6-dev binutils python3 debootstrap" ;;

@@ -289,6 +289,7 @@ static const char cli_usage[] =
 	"                         file=PATH (default tty; off with --serial tty)\n"
 	"  --disk path=PATH[,readonly=on|off][,direct=on|off][,num_queues=N]\n"
 	"         [,queue_size=N][,id=ID][,serial=STRING]\n"
+	"         [,io_engine=auto|io_uring|sync]\n"
 	"                         virtio-blk disk on a raw image; repeat --disk\n"
 	"                         or list several after one (at most 16);\n"
 	"                         num_queues 1..64 (default 1), queue_size a\n"

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "vmm/cli.h"
+#include "devices/virtio/virtio_blk.h"
 #include "vmm/cli_priv.h"
 #include "vmm/log.h"
 
@@ -275,6 +276,21 @@ static int disk_key(struct cli_state *st, const struct cli_opt *opt,
 	}
 	if (!strcmp(k, "image_type"))
 		return disk_image_type(st, v);
+	/* Nimbus's own key: the benchmark compares the engines with it. */
+	if (!strcmp(k, "io_engine")) {
+		if (!strcmp(v, "auto"))
+			d->io_engine = BLK_ENGINE_AUTO;
+		else if (!strcmp(v, "io_uring"))
+			d->io_engine = BLK_ENGINE_IO_URING;
+		else if (!strcmp(v, "sync"))
+			d->io_engine = BLK_ENGINE_SYNC;
+		else
+			return cli_err(
+				st,
+				"--disk: io_engine=%.*s is not auto, io_uring or sync",
+				vlen, v);
+		return 0;
+	}
 	return cli_bad_key(st, opt, k, disk_later_keys,
 			   ARRAY_SIZE(disk_later_keys));
 }

@@ -54,6 +54,7 @@ struct disk_config {
 	uint16_t queue_size; /* default 256 */
 	char *id; /* default "_disk<N>" */
 	char *serial; /* GET_ID string, may be NULL */
+	int io_engine; /* enum blk_io_engine value (io_engine=), 0 = auto */
 };
 
 /* --rng src=PATH (default /dev/urandom); virtio-rng is always present. */

@@ -193,6 +193,7 @@ int vm_virtio_create(struct vm *vm, char *err, size_t errlen)
 			.queue_size = d->queue_size,
 			.id = d->id,
 			.serial = d->serial,
+			.io_engine = d->io_engine,
 		};
 		struct vblk *b;
 

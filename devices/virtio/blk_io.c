@@ -73,8 +73,8 @@ static void blk_iov_copy(struct iovec **iov, int *cnt, uint8_t *buf, size_t n,
 	}
 }
 
-static bool blk_aligned(const struct blk_io *io, uint64_t off,
-			const struct iovec *iov, int cnt, uint64_t len)
+bool blk_io_aligned(const struct blk_io *io, uint64_t off,
+		    const struct iovec *iov, int cnt, uint64_t len)
 {
 	uint64_t a = io->align - 1, m = io->mem_align - 1;
 	int i;
@@ -241,7 +241,7 @@ int blk_io_rw(const struct blk_io *io, struct blk_scratch *s, int write,
 	int ret;
 
 	*done = 0;
-	if (!io->direct || blk_aligned(io, off, iov, cnt, len)) {
+	if (!io->direct || blk_io_aligned(io, off, iov, cnt, len)) {
 		ret = blk_rw_vec(io, write, off, &iov, &cnt, &d);
 		*done = d;
 		/* A constraint the probe did not see: retry the rest bounced. */
@@ -379,6 +379,9 @@ static bool vblk_range_ok(const struct vblk *b, uint64_t sector, uint64_t nsec)
 	return sector <= b->capacity && nsec <= b->capacity - sector;
 }
 
+/* vblk_rw: queued on the asynchronous engine, no status yet. */
+#define VBLK_S_INFLIGHT 0xffu
+
 /* ---- Request execution ---- */
 
 static uint8_t vblk_rw(struct vblk *b, struct vblk_queue *q,
@@ -386,7 +389,7 @@ static uint8_t vblk_rw(struct vblk *b, struct vblk_queue *q,
 {
 	int write = r->type == VIRTIO_BLK_T_OUT;
 	uint32_t len = write ? r->out_data : r->in_data;
-	uint64_t done = 0;
+	uint64_t done = 0, off;
 	int cnt, ret;
 
 	if (write ? r->in_data : r->out_data) {
@@ -414,8 +417,14 @@ static uint8_t vblk_rw(struct vblk *b, struct vblk_queue *q,
 	 * precedes the status in the writable one. */
 	cnt = vblk_gather(&q->chain, !write, write ? VIRTIO_BLK_HDR_SIZE : 0,
 			  len, q->iov);
-	ret = blk_io_rw(&b->io, &q->scratch, write,
-			r->sector * VIRTIO_BLK_SECTOR_SIZE, q->iov, cnt, len,
+	off = r->sector * VIRTIO_BLK_SECTOR_SIZE;
+	/* Counted when reaped (virtio_blk.c). */
+	if (q->aio && len &&
+	    (!b->io.direct || blk_io_aligned(&b->io, off, q->iov, cnt, len)) &&
+	    !blk_aio_submit(q->aio, &b->io, write, off, q->iov, cnt, len,
+			    q->chain.head, r->status))
+		return VBLK_S_INFLIGHT;
+	ret = blk_io_rw(&b->io, &q->scratch, write, off, q->iov, cnt, len,
 			&done);
 	if (!write)
 		*written = (uint32_t)done;
@@ -530,7 +539,7 @@ static uint8_t vblk_flush(struct vblk *b, struct vblk_queue *q)
 	return VIRTIO_BLK_S_OK;
 }
 
-uint32_t vblk_req_handle(struct vblk *b, struct vblk_queue *q)
+uint32_t vblk_req_handle(struct vblk *b, struct vblk_queue *q, bool *inflight)
 {
 	const struct vq_chain *c = &q->chain;
 	struct vblk_req r = { 0 };
@@ -538,6 +547,7 @@ uint32_t vblk_req_handle(struct vblk *b, struct vblk_queue *q)
 	uint32_t written = 0, type;
 	const struct vq_buf *last;
 
+	*inflight = false;
 	/* Zero-length buffers are not in buf[] and writable ones come last
 	 * (vq_pop checks), so the status is the last byte of the last. */
 	last = c->nr ? &c->buf[c->nr - 1] : NULL;
@@ -586,6 +596,10 @@ uint32_t vblk_req_handle(struct vblk *b, struct vblk_queue *q)
 				r.type);
 		st = VIRTIO_BLK_S_UNSUPP;
 		break;
+	}
+	if (st == VBLK_S_INFLIGHT) {
+		*inflight = true;
+		return 0;
 	}
 out:
 	if (st != VIRTIO_BLK_S_OK)

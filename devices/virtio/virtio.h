@@ -6,7 +6,8 @@
  * `struct virtio_dev_info` and a `struct virtio_dev_ops`, and never sees
  * PCI: the transport (virtio_pci.c) owns feature negotiation, device
  * status, the queues' setup and the interrupts, and runs one worker thread
- * per device that calls ops->queue_notify when the driver kicks a queue.
+ * per device (or per queue, VIRTIO_DEV_F_QUEUE_WORKERS) that calls
+ * ops->queue_notify when the driver kicks a queue.
  * Devices complete requests on that worker thread with vq_push() on
  * virtio_queue() and then virtio_notify_used().
  *
@@ -91,6 +92,16 @@ struct vq *virtio_queue(struct virtio_dev *vd, uint16_t qidx);
 /* After vq_push()es on `qidx`: interrupt the driver if the queue's
  * notification rules say so.  0 or -errno.  Worker thread. */
 int virtio_notify_used(struct virtio_dev *vd, uint16_t qidx);
+
+/*
+ * Have queue `qidx`'s worker also wait on `fd` (e.g. an I/O completion
+ * eventfd): when it is readable, ops->queue_notify runs for `qidx` as for
+ * a kick, on that worker, under the same rules; the device drains fd.
+ * Call from activate (workers quiesced), once per fd; the device keeps
+ * fd open until virtio_pci_destroy.  0, -EINVAL, -EAGAIN before
+ * virtio_pci_start, or -errno from epoll.
+ */
+int virtio_queue_watch_fd(struct virtio_dev *vd, uint16_t qidx, int fd);
 
 /* Device config changed (e.g. disk resized): config interrupt. */
 void virtio_config_changed(struct virtio_dev *vd);

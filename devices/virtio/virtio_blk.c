@@ -209,6 +209,10 @@ static int vblk_check_cfg(const struct vblk_cfg *cfg, uint16_t *nq,
 		return vblk_err(err, errlen, p, -EINVAL,
 				"serial '%s' is longer than %u bytes",
 				cfg->serial, VIRTIO_BLK_ID_BYTES);
+	if (cfg->io_engine < BLK_ENGINE_AUTO ||
+	    cfg->io_engine > BLK_ENGINE_SYNC)
+		return vblk_err(err, errlen, p, -EINVAL, "unknown io_engine %d",
+				cfg->io_engine);
 	return 0;
 }
 
@@ -246,6 +250,31 @@ static int vblk_open(struct vblk *b, const struct vblk_cfg *cfg, char *err,
 	if (!ret && !cfg->serial)
 		vblk_default_serial(b, &st);
 	return ret;
+}
+
+/* One io_uring per queue (BLK_ENGINE_AUTO: when the kernel allows). */
+static int vblk_engine_setup(struct vblk *b, int engine, uint16_t qs, char *err,
+			     size_t errlen)
+{
+	uint16_t i;
+	int ret = 0;
+
+	if (engine == BLK_ENGINE_SYNC)
+		return 0;
+	for (i = 0; i < b->info.nr_queues && !ret; i++)
+		ret = blk_aio_create(qs, &b->q[i].aio);
+	if (!ret)
+		return 0;
+	for (i = 0; i < b->info.nr_queues; i++) {
+		blk_aio_destroy(b->q[i].aio);
+		b->q[i].aio = NULL;
+	}
+	if (engine == BLK_ENGINE_IO_URING)
+		return vblk_err(err, errlen, b->path, ret,
+				"io_engine=io_uring: cannot set up io_uring");
+	log_info("disk %s: no io_uring here (%s), using synchronous I/O", b->id,
+		 strerror(-ret));
+	return 0;
 }
 
 int vblk_create(const struct vblk_cfg *cfg, struct vblk **out, char *err,
@@ -290,12 +319,17 @@ int vblk_create(const struct vblk_cfg *cfg, struct vblk **out, char *err,
 	b->info.queue_size_max = qs;
 	b->info.config_size = VIRTIO_BLK_CFG_SIZE;
 	b->info.features = vblk_features(b);
+	b->info.flags = VIRTIO_DEV_F_QUEUE_WORKERS;
 	vblk_build_config(b, qs);
+	ret = vblk_engine_setup(b, cfg->io_engine, qs, err, errlen);
+	if (ret)
+		goto err_free;
 	log_info(
-		"disk %s (%s): %llu sectors, %s%s, block size %u, %u queue(s) of %u",
+		"disk %s (%s): %llu sectors, %s%s, block size %u, %u queue(s) of %u, %s",
 		b->id, b->path, (unsigned long long)b->capacity,
 		b->readonly ? "read-only" : "read-write",
-		b->io.direct ? ", O_DIRECT" : "", b->blk_size, nq, qs);
+		b->io.direct ? ", O_DIRECT" : "", b->blk_size, nq, qs,
+		b->q[0].aio ? "io_uring" : "synchronous I/O");
 	*out = b;
 	return 0;
 
@@ -334,8 +368,10 @@ void vblk_destroy(struct vblk *b)
 	if (!b)
 		return;
 	if (b->q)
-		for (i = 0; i < b->info.nr_queues; i++)
+		for (i = 0; i < b->info.nr_queues; i++) {
+			blk_aio_destroy(b->q[i].aio);
 			blk_scratch_free(&b->q[i].scratch);
+		}
 	if (b->io.fd >= 0)
 		close(b->io.fd); /* drops the OFD lock */
 	free(b->q);
@@ -360,7 +396,58 @@ static void vblk_config_read(void *opaque, uint32_t off, void *data,
 
 static int vblk_activate(void *opaque, struct virtio_dev *vd, uint64_t features)
 {
+	struct vblk *b = opaque;
+	uint16_t i;
+
+	/* Completions wake the queue's worker like a kick does. */
+	for (i = 0; i < b->info.nr_queues; i++) {
+		struct vblk_queue *q = &b->q[i];
+		int ret;
+
+		if (!q->aio || q->aio_watched)
+			continue;
+		ret = virtio_queue_watch_fd(vd, i, blk_aio_fd(q->aio));
+		if (ret) {
+			/* Nothing is in flight before the first activate. */
+			log_warn(
+				"disk %s: queue %u: cannot watch io_uring completions (%s): synchronous I/O",
+				b->id, i, strerror(-ret));
+			blk_aio_destroy(q->aio);
+			q->aio = NULL;
+			continue;
+		}
+		q->aio_watched = 1;
+	}
 	return 0;
+}
+
+/* Push every finished asynchronous request; the number pushed, or -1 when
+ * the used ring cannot take one (the queue is broken). */
+static int vblk_reap(struct vblk *b, struct vblk_queue *q, struct vq *vq)
+{
+	struct blk_aio_done c;
+	int n = 0;
+
+	while (!blk_aio_reap(q->aio, &b->io, &q->scratch, 0, &c)) {
+		if (c.res) {
+			vblk_count(&b->ctr.errors, 1);
+			log_ratelimited(&q->rl, LOG_WARN,
+					"disk %s: %s of %u bytes failed: %s",
+					b->id, c.write ? "write" : "read",
+					c.len, strerror(-c.res));
+		} else {
+			vblk_count(c.write ? &b->ctr.write_ops :
+					     &b->ctr.read_ops,
+				   1);
+			vblk_count(c.write ? &b->ctr.write_bytes :
+					     &b->ctr.read_bytes,
+				   c.len);
+		}
+		if (vq_push(vq, c.head, c.used))
+			return -1;
+		n++;
+	}
+	return n;
 }
 
 static void vblk_queue_notify(void *opaque, struct virtio_dev *vd,
@@ -370,7 +457,7 @@ static void vblk_queue_notify(void *opaque, struct virtio_dev *vd,
 	struct vblk_queue *q;
 	unsigned int pushed = 0;
 	struct vq *vq;
-	int ret;
+	int ret, n;
 
 	if (qidx >= b->info.nr_queues)
 		return;
@@ -378,31 +465,59 @@ static void vblk_queue_notify(void *opaque, struct virtio_dev *vd,
 	vq = virtio_queue(vd, qidx);
 	if (!vq)
 		return;
+	if (q->aio)
+		blk_aio_drain_fd(q->aio);
 	/* Kicks off while draining; re-armed and re-checked before leaving
-	 * so a request queued meanwhile is never left without a kick. */
+	 * so a request queued meanwhile is never left without a kick.
+	 * Completions need no re-check: the eventfd stays signalled. */
 	do {
 		vq_enable_notify(vq, false);
+		if (q->aio) {
+			n = vblk_reap(b, q, vq);
+			if (n < 0) {
+				ret = -EINVAL;
+				goto broken;
+			}
+			pushed += (unsigned int)n;
+		}
 		while (!(ret = vq_pop(vq, &q->chain))) {
-			uint32_t len = vblk_req_handle(b, q);
+			bool inflight = false;
+			uint32_t len = vblk_req_handle(b, q, &inflight);
 
+			if (inflight)
+				continue;
 			ret = vq_push(vq, q->chain.head, len);
 			if (ret)
 				break;
 			pushed++;
 		}
-		if (ret != -EAGAIN) {
-			virtio_set_needs_reset(vd);
-			break;
-		}
+		if (q->aio && blk_aio_flush_submissions(q->aio))
+			log_ratelimited(&q->rl, LOG_WARN,
+					"disk %s: io_uring submit failed",
+					b->id);
+		if (ret != -EAGAIN)
+			goto broken;
 	} while (vq_enable_notify(vq, true));
+	if (pushed)
+		virtio_notify_used(vd, qidx);
+	return;
+
+broken:
+	virtio_set_needs_reset(vd);
 	if (pushed)
 		virtio_notify_used(vd, qidx);
 }
 
 static void vblk_reset(void *opaque)
 {
-	/* Chains are executed synchronously: nothing holds guest pointers
-	 * between queue_notify calls. */
+	struct vblk *b = opaque;
+	uint16_t i;
+
+	/* Synchronous requests hold no guest pointers between calls; the
+	 * asynchronous ones in flight are waited for and dropped. */
+	for (i = 0; i < b->info.nr_queues; i++)
+		if (b->q[i].aio)
+			blk_aio_cancel_all(b->q[i].aio);
 }
 
 static const struct virtio_dev_ops vblk_dev_ops = {

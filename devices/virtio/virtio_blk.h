@@ -156,6 +156,14 @@ struct vblk_cfg {
 	 * stable across boots and differs between images on one host.
 	 */
 	const char *serial;
+	int io_engine; /* enum blk_io_engine */
+};
+
+/* How reads and writes reach the image (--disk io_engine=). */
+enum blk_io_engine {
+	BLK_ENGINE_AUTO = 0, /* io_uring when the kernel has it, else sync */
+	BLK_ENGINE_IO_URING, /* io_uring or fail */
+	BLK_ENGINE_SYNC, /* preadv/pwritev on the queue's worker */
 };
 
 /* Monotonic counters since create (for the API); all bytes are data. */

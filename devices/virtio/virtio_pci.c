@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * virtio_pci.c - virtio 1.x PCI transport: the PCI function, ioeventfds,
- * the worker thread and the device-facing calls of virtio.h.
+ * and the device-facing calls of virtio.h (the worker threads are in
+ * virtio_worker.c).
  *
  * BAR 0 (64-bit memory, not prefetchable: ISR reads have side effects)
  * holds, each at a 4 KiB-aligned offset: common config, ISR, device
@@ -33,7 +34,6 @@
 #define VIRTIO_PCI_REVISION 1 /* modern only */
 #define VIRTIO_PCI_MAX_CONFIG 4096
 #define VIRTIO_PCI_KICK_LEN 2 /* Linux writes the 16-bit queue index */
-#define WORKER_EVENTS 16
 /* Feature bits 24-49 belong to the transport and queue mechanics; the
  * transport offers the ones it implements, a device may offer none. */
 #define VIRTIO_TRANSPORT_FEATURES (((1ull << 50) - 1) & ~((1ull << 24) - 1))
@@ -247,6 +247,7 @@ static void vd_free(struct virtio_dev *vd)
 	free(vd->vec_efds);
 	free(vd->vqs);
 	free(vd->q);
+	free(vd->workers);
 	free(vd);
 }
 
@@ -256,22 +257,34 @@ static int vd_alloc(const struct virtio_dev_info *info, struct virtio_dev **out)
 
 	if (!vd)
 		return -ENOMEM;
+	vd->nr_workers = (info->flags & VIRTIO_DEV_F_QUEUE_WORKERS) ?
+				 info->nr_queues :
+				 1;
 	vd->q = calloc(info->nr_queues, sizeof(*vd->q));
 	vd->vqs = calloc(info->nr_queues, sizeof(*vd->vqs));
 	vd->vec_efds = calloc(info->nr_queues + 1u, sizeof(*vd->vec_efds));
-	if (!vd->q || !vd->vqs || !vd->vec_efds) {
+	vd->workers = calloc(vd->nr_workers, sizeof(*vd->workers));
+	if (!vd->q || !vd->vqs || !vd->vec_efds || !vd->workers) {
 		free(vd->q);
 		free(vd->vqs);
 		free(vd->vec_efds);
+		free(vd->workers);
 		free(vd);
 		return -ENOMEM;
+	}
+	for (uint16_t i = 0; i < vd->nr_workers; i++) {
+		struct virtio_worker *w = &vd->workers[i];
+
+		w->vd = vd;
+		w->epfd = w->ctl_fd = -1;
+		w->first_q = vd->nr_workers == 1 ? 0 : i;
+		w->nr_q = vd->nr_workers == 1 ? info->nr_queues : 1;
 	}
 	pthread_mutex_init(&vd->lock, NULL);
 	pthread_mutex_init(&vd->wlock, NULL);
 	pthread_cond_init(&vd->wcond, NULL);
 	vd->info = info;
 	vd->nr_vectors = info->nr_queues + 1;
-	vd->epfd = vd->ctl_fd = -1;
 	*out = vd;
 	return 0;
 }
@@ -346,165 +359,12 @@ struct vq *virtio_queue(struct virtio_dev *vd, uint16_t qidx)
 	return qidx < vd->info->nr_queues ? &vd->vqs[qidx] : NULL;
 }
 
-/* ---- worker ---------------------------------------------------------- */
-
-/* Park while a quiesce is requested.  Returns 1 when told to stop. */
-static int worker_checkpoint(struct virtio_dev *vd)
-{
-	int stop;
-
-	pthread_mutex_lock(&vd->wlock);
-	while (vd->pause_req && !vd->stop) {
-		vd->paused = 1;
-		pthread_cond_broadcast(&vd->wcond);
-		pthread_cond_wait(&vd->wcond, &vd->wlock);
-	}
-	vd->paused = 0;
-	stop = vd->stop;
-	pthread_mutex_unlock(&vd->wlock);
-	return stop;
-}
-
-static int queue_live(struct virtio_dev *vd, uint16_t qidx)
-{
-	uint8_t st = __atomic_load_n(&vd->status, __ATOMIC_ACQUIRE);
-	const struct vq *q = &vd->vqs[qidx];
-
-	return (st & VIRTIO_STATUS_DRIVER_OK) &&
-	       !(st & VIRTIO_STATUS_NEEDS_RESET) && q->ready && !q->broken;
-}
-
-static void *worker(void *arg)
-{
-	struct virtio_dev *vd = arg;
-	struct epoll_event ev[WORKER_EVENTS];
-	eventfd_t v;
-	int n;
-
-	for (;;) {
-		n = epoll_wait(vd->epfd, ev, WORKER_EVENTS, -1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			log_err("%s: worker epoll_wait: %m", vd->info->name);
-			break;
-		}
-		/* Drain the control fd before looking at the flags, so a
-		 * request made after this check leaves it readable. */
-		(void)eventfd_read(vd->ctl_fd, &v);
-		if (worker_checkpoint(vd))
-			break;
-		for (int i = 0; i < n; i++) {
-			uint32_t qidx = ev[i].data.u32;
-
-			if (qidx >= vd->info->nr_queues)
-				continue;
-			/* A kick drained by a reset meanwhile reads EAGAIN. */
-			if (eventfd_read(vd->q[qidx].kick_fd, &v))
-				continue;
-			if (queue_live(vd, (uint16_t)qidx))
-				vd->ops->queue_notify(vd->dev_opaque, vd,
-						      (uint16_t)qidx);
-		}
-	}
-	/* Gone for good: count as paused so quiescers never wait. */
-	pthread_mutex_lock(&vd->wlock);
-	vd->paused = 1;
-	pthread_cond_broadcast(&vd->wcond);
-	pthread_mutex_unlock(&vd->wlock);
-	return NULL;
-}
-
-static int is_worker(struct virtio_dev *vd)
-{
-	return pthread_equal(pthread_self(), vd->thread);
-}
-
-void virtio_pci_quiesce(struct virtio_dev *vd)
-{
-	if (!vd->started || is_worker(vd))
-		return;
-	pthread_mutex_lock(&vd->wlock);
-	vd->pause_req = 1;
-	(void)eventfd_write(vd->ctl_fd, 1);
-	while (!vd->paused)
-		pthread_cond_wait(&vd->wcond, &vd->wlock);
-	pthread_mutex_unlock(&vd->wlock);
-}
-
-void virtio_pci_resume(struct virtio_dev *vd)
-{
-	if (!vd->started || is_worker(vd))
-		return;
-	pthread_mutex_lock(&vd->wlock);
-	vd->pause_req = 0;
-	pthread_cond_broadcast(&vd->wcond);
-	pthread_mutex_unlock(&vd->wlock);
-}
-
-static int epoll_add(int epfd, int fd, uint32_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
-
-	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
-}
-
-int virtio_pci_start(struct virtio_dev *vd)
-{
-	sigset_t all, old;
-	char name[16];
-	int ret;
-
-	if (vd->started)
-		return -EBUSY;
-	vd->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (vd->epfd < 0)
-		return -errno;
-	vd->ctl_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (vd->ctl_fd < 0) {
-		ret = -errno;
-		goto err_epoll;
-	}
-	ret = epoll_add(vd->epfd, vd->ctl_fd, vd->info->nr_queues);
-	for (uint16_t i = 0; !ret && i < vd->info->nr_queues; i++)
-		ret = epoll_add(vd->epfd, vd->q[i].kick_fd, i);
-	if (ret)
-		goto err_ctl;
-	/* Signals are for the main and vCPU threads, never the worker. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = -pthread_create(&vd->thread, NULL, worker, vd);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret)
-		goto err_ctl;
-	snprintf(name, sizeof(name), "%s", vd->info->name);
-	pthread_setname_np(vd->thread, name);
-	vd->started = 1;
-	return 0;
-
-err_ctl:
-	close(vd->ctl_fd);
-	vd->ctl_fd = -1;
-err_epoll:
-	close(vd->epfd);
-	vd->epfd = -1;
-	return ret;
-}
-
 void virtio_pci_destroy(struct virtio_dev *vd)
 {
 	if (!vd)
 		return;
-	if (vd->started) {
-		pthread_mutex_lock(&vd->wlock);
-		vd->stop = 1;
-		(void)eventfd_write(vd->ctl_fd, 1);
-		pthread_cond_broadcast(&vd->wcond);
-		pthread_mutex_unlock(&vd->wlock);
-		pthread_join(vd->thread, NULL);
-		close(vd->ctl_fd);
-		close(vd->epfd);
-	}
+	if (vd->started)
+		virtio_workers_stop(vd);
 	ioev_unregister(vd);
 	msix_reset(vd->msix); /* drops the routes it installed */
 	msix_destroy(vd->msix);

@@ -106,13 +106,25 @@ struct virtio_dev {
 	uint64_t ioev_addr; /* BAR address they are registered for */
 	int ioev_unsupported; /* the hypervisor said -EOPNOTSUPP */
 
-	/* Worker handshake: vd->wlock. */
+	/* Workers: one per queue with VIRTIO_DEV_F_QUEUE_WORKERS, else one
+	 * for all.  Handshake under vd->wlock. */
 	pthread_mutex_t wlock;
 	pthread_cond_t wcond;
-	pthread_t thread;
+	struct virtio_worker *workers;
+	uint16_t nr_workers;
 	int started;
+	int pause_req, stop;
+	uint16_t nr_paused; /* workers parked (or gone) */
+};
+
+/* One worker thread and the fds it waits on. */
+struct virtio_worker {
+	struct virtio_dev *vd;
+	pthread_t thread;
 	int epfd, ctl_fd;
-	int pause_req, paused, stop;
+	uint16_t first_q, nr_q; /* the queues it serves */
+	int running; /* thread created */
+	int paused; /* vd->wlock */
 };
 
 /* BAR 0 io_ops (virtio_pci_regs.c). */
@@ -139,6 +151,10 @@ void virtio_pci_regs_reset(struct virtio_dev *vd);
  * vd->lock held (one quiescer at a time). */
 void virtio_pci_quiesce(struct virtio_dev *vd);
 void virtio_pci_resume(struct virtio_dev *vd);
+
+/* Stop and join every running worker and close their fds (destroy, or
+ * a failed start).  Main thread. */
+void virtio_workers_stop(struct virtio_dev *vd);
 
 /* Signal every enabled queue's kick eventfd (after DRIVER_OK, so buffers
  * queued before it are seen).  Any thread. */

@@ -16,8 +16,17 @@
 #   l1/payload-<vmm>.cpio  the L2 VMM with its exact ldd closure (dynamic
 #                          loader included), its plugins or firmware, the
 #                          guest kernel (bzImage, vmlinux), guest initramfs
-#   l1/tests.cpio          cases.sh
+#   l1/extras.cpio         what the tests/e2e/l1-*.list files ask for
+#                          (see below), rebuilt when they or their
+#                          inputs change
+#   l1/tests.cpio          cases.sh and every tests/e2e/cases-*.sh
 # and the result is l1/l1-<vmm>.cpio.  Prints that path.
+#
+# An l1-<area>.list file has one entry a line (# comments allowed):
+#   bin PATH     a host ELF, copied to /usr/local/bin with its ldd closure
+#   obin NAME    the same for $O/NAME (a file the build made)
+#   mod NAME     a module of the L1 kernel and its dependencies, loaded at
+#                L1 boot (insmod order in /lib/modules/extra/order)
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -120,7 +129,7 @@ write_l1_init()
 #!/bin/sh
 # Nimbus e2e L1 init: load KVM, run the cases (or the demo), report the
 # failure count through isa-debug-exit (port 0xf4) and power off.
-export PATH=/payload/bin:/bin:/sbin:/usr/bin:/usr/sbin
+export PATH=/payload/bin:/usr/local/bin:/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -162,6 +171,10 @@ if [ ! -c /dev/kvm ]; then
 	finish 1
 fi
 echo "NIMBUS-E2E: KVM ready uptime=$(up) ($(dmesg | grep -c 'Nested Paging enabled') NPT)"
+for m in $(cat /lib/modules/extra/order 2>/dev/null); do
+	insmod "/lib/modules/extra/$m.ko" 2>/dev/null ||
+		echo "NIMBUS-E2E: INFO l1-extra insmod $m failed"
+done
 
 export L2_VMM=$vmm E2E_CASES="$cases"
 case $mode in
@@ -265,15 +278,77 @@ if ! e2e_stamp_ok "$ldir/payload-$vmm.stamp" "$payload_key" ||
 	e2e_stamp_write "$ldir/payload-$vmm.stamp" "$payload_key"
 fi
 
+# --- extras archive (tests/e2e/l1-*.list) ------------------------------------
+# extras_entries: "kind arg" lines of every list, comments dropped.
+extras_entries()
+{
+	for f in "$E2E_SRC"/l1-*.list; do
+		[ -f "$f" ] || continue
+		sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$f"
+	done
+}
+
+# extras_inputs: the files the extras archive is made of.
+extras_inputs()
+{
+	extras_entries | while read -r kind arg; do
+		case $kind in
+		bin) echo "$arg" ;;
+		obin) echo "$O/$arg" ;;
+		mod) e2e_mod_order "$MODULES_DIR" "$arg" ;;
+		*) e2e_die "$E2E_SRC/l1-*.list: unknown entry '$kind $arg'" ;;
+		esac
+	done
+}
+
+extras_files=$(extras_inputs)
+for f in $extras_files; do
+	[ -f "$f" ] || e2e_die "l1-*.list: $f missing (run make?)"
+done
+# shellcheck disable=SC2086 # one path per word
+extras_key=$(e2e_hash "$0" $(ls "$E2E_SRC"/l1-*.list 2>/dev/null) \
+	$extras_files)
+if ! e2e_stamp_ok "$ldir/extras.stamp" "$extras_key" ||
+	[ ! -f "$ldir/extras.cpio" ]; then
+	root=$ldir/extras-root
+	rm -rf "$root"
+	mkdir -p "$root/usr/local/bin" "$root/lib/modules/extra"
+	: >"$root/lib/modules/extra/order"
+	bins=""
+	for f in $extras_files; do
+		case $f in
+		*.ko)
+			n=$(basename "$f" .ko)
+			grep -qx "$n" "$root/lib/modules/extra/order" && continue
+			cp "$f" "$root/lib/modules/extra/"
+			echo "$n" >>"$root/lib/modules/extra/order"
+			;;
+		*)
+			cp -L "$f" "$root/usr/local/bin/"
+			bins="$bins $f"
+			;;
+		esac
+	done
+	# shellcheck disable=SC2086 # one path per word
+	[ -n "$bins" ] && copy_closure "$root" $bins
+	e2e_cpio "$root" "$ldir/extras.cpio"
+	rm -rf "$root"
+	e2e_stamp_write "$ldir/extras.stamp" "$extras_key"
+fi
+
 # --- tests archive ---------------------------------------------------------
 root=$ldir/tests-root
 rm -rf "$root"
 mkdir -p "$root/payload"
 cp "$E2E_SRC/cases.sh" "$root/payload/cases.sh"
+for f in "$E2E_SRC"/cases-*.sh; do
+	[ -f "$f" ] && cp "$f" "$root/payload/"
+done
 e2e_cpio "$root" "$ldir/tests.cpio"
 rm -rf "$root"
 
 out=$ldir/l1-$vmm.cpio
-cat "$ldir/base.cpio" "$payload" "$ldir/tests.cpio" >"$out.tmp"
+cat "$ldir/base.cpio" "$payload" "$ldir/extras.cpio" "$ldir/tests.cpio" \
+	>"$out.tmp"
 mv "$out.tmp" "$out"
 echo "$out"

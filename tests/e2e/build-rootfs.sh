@@ -40,6 +40,30 @@ ROOTFS_SUITE=bookworm
 ROOTFS_SIZE=1G
 ROOTFS_PACKAGES="fio,e2fsprogs"
 
+# Fragments: each tests/e2e/rootfs-<area>.list adds, one entry a line (#
+# comments allowed), `pkg NAME` (a Debian package for the tree) or `obin
+# NAME` ($O/NAME, copied to the image's /usr/local/bin); each
+# tests/e2e/guest-<area>.sh is copied to /usr/lib/nimbus-test/ in the
+# image and sourced by /sbin/nimbus-test, which runs its test_<name>
+# function for nimbus.test=<name> (dashes become underscores).
+rootfs_entries()
+{
+	for f in "$E2E_SRC"/rootfs-*.list; do
+		[ -f "$f" ] || continue
+		sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$f"
+	done
+}
+for p in $(rootfs_entries | awk '$1 == "pkg" { print $2 }' | sort -u); do
+	ROOTFS_PACKAGES="$ROOTFS_PACKAGES,$p"
+done
+rootfs_bins=$(rootfs_entries | awk -v o="$O" '$1 == "obin" { print o "/" $2 }')
+for f in $rootfs_bins; do
+	[ -f "$f" ] || e2e_die "rootfs-*.list: $f missing (run make?)"
+done
+bad=$(rootfs_entries | awk '$1 != "pkg" && $1 != "obin"' | head -n 1)
+[ -z "$bad" ] || e2e_die "rootfs-*.list: unknown entry '$bad'"
+guest_frags=$(ls "$E2E_SRC"/guest-*.sh 2>/dev/null || true)
+
 # rootfs_mirror: the Debian archive URI apt uses for the main suite.
 rootfs_mirror()
 {
@@ -207,6 +231,12 @@ mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs -o mode=1777 tmpfs /tmp
 mount -t tmpfs tmpfs /run
 say "ROOTFS-INIT $(uname -r)"
+
+# Test fragments (tests/e2e/guest-*.sh): test_<name> functions.
+for f in /usr/lib/nimbus-test/guest-*.sh; do
+	# shellcheck disable=SC1090
+	[ -f "$f" ] && . "$f"
+done
 
 test=""
 for a in $(cat /proc/cmdline); do
@@ -385,7 +415,14 @@ fio) test_fio ;;
 fiobench) test_fiobench ;;
 kill) test_kill ;;
 "") say "NO-TEST" ;;
-*) say "UNKNOWN-TEST $test" ;;
+*)
+	fn=test_${test//-/_}
+	if declare -F "$fn" >/dev/null; then
+		"$fn"
+	else
+		say "UNKNOWN-TEST $test"
+	fi
+	;;
 esac
 say "DONE $test"
 poweroff_now
@@ -394,7 +431,9 @@ EOF
 }
 
 img=$rdir/rootfs.img
-img_key=$(e2e_hash "$tree_key" "$ROOTFS_SIZE" "$0" "$E2E_SRC/lib.sh")
+# shellcheck disable=SC2086 # one path per word
+img_key=$(e2e_hash "$tree_key" "$ROOTFS_SIZE" "$0" "$E2E_SRC/lib.sh" \
+	$guest_frags $rootfs_bins)
 if ! e2e_stamp_ok "$rdir/rootfs.stamp" "$img_key" || [ ! -f "$img" ]; then
 	e2e_log "building rootfs.img ($ROOTFS_SIZE, mkfs.ext4 -d)"
 	tree=$tmp/tree
@@ -403,6 +442,13 @@ if ! e2e_stamp_ok "$rdir/rootfs.stamp" "$img_key" || [ ! -f "$img" ]; then
 	tar --numeric-owner --xattrs -C "$tree" -xpf "$tar_file" ||
 		e2e_die "cannot unpack $tar_file"
 	write_test_init "$tree/sbin/nimbus-test"
+	mkdir -p "$tree/usr/lib/nimbus-test" "$tree/usr/local/bin"
+	for f in $guest_frags; do
+		cp "$f" "$tree/usr/lib/nimbus-test/"
+	done
+	for f in $rootfs_bins; do
+		cp "$f" "$tree/usr/local/bin/"
+	done
 	[ -e "$tree/sbin/init" ] || [ -L "$tree/sbin/init" ] ||
 		ln -s nimbus-test "$tree/sbin/init"
 	rm -f "$img.tmp"

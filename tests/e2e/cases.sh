@@ -8,8 +8,16 @@
 #                           lines, exit with the number of failures
 #   cases.sh demo           boot the guest on the console (make run)
 #   cases.sh list [GROUP]   print the case names of GROUP (up, smp,
-#                           storage or all; default: up and smp); also
-#                           used on the host to plan the L1 runs
+#                           storage, bench, a fragment's group, or all;
+#                           default: up and smp); also used on the host
+#                           to plan the L1 runs
+#   cases.sh groups         print every group name, one a line
+#
+# Fragments: each tests/e2e/cases-<area>.sh (copied next to this file in
+# L1) is sourced after the helpers below; it appends the name of a
+# function printing its case table rows (name<TAB>group<TAB>text) to
+# CASE_TABLES and defines case_<name> for each row.  A fragment's own
+# group runs in its own 2-vCPU L1 with the storage disk set.
 #
 # Environment: L2_VMM=qemu|nimbus, E2E_CASES="a b", L2_TIMEOUT (seconds
 # per L2 VMM run), E2E_PAYLOAD (default /payload), E2E_INTERACTIVE=0|1
@@ -71,7 +79,11 @@ disk-write	storage	file written and synced by the guest is in the image
 fio-verify	storage	fio --verify=crc32c on a raw scratch disk
 kill-survival	storage	fsynced data is in the image after SIGKILL of the VMM
 fio-bench	bench	fio 4k randread QD32 and 128k seq read/write, direct=1 (bench/storage.sh)
+fio-bench-sync	bench	fio-bench with Nimbus's synchronous I/O engine (bench/storage.sh)
 EOF
+	for t in $CASE_TABLES; do
+		"$t"
+	done
 }
 
 # --- the L2 VMM, abstracted ------------------------------------------------
@@ -134,6 +146,10 @@ l2_vmm_boot()
 			*:ro) dev="$dev --disk path=${d%:ro},readonly=on" ;;
 			*:direct) dev="$dev --disk path=${d%:direct},direct=on" ;;
 			*) dev="$dev --disk path=$d" ;;
+			esac
+			case $d in
+			*:ro) ;;
+			*) dev="$dev${L2_DISK_OPTS:-}" ;;
 			esac
 		done
 		# shellcheck disable=SC2086
@@ -724,21 +740,34 @@ case_fio_verify()
 
 # Not a test (group bench, never in the default set): runs fio for
 # bench/storage.sh and reports the figures as INFO lines.
-case_fio_bench()
+# fio_bench NAME: the fio-bench guest run, reported under NAME.
+fio_bench()
 {
-	storage_setup fio-bench || return 0
+	storage_setup "$1" || return 0
 	L2_DISKS="$IMAGES/scratch.img:direct"
-	storage_run fiobench fiobench fio-bench
-	need_guest fio-bench FIOBENCH-RC || return 0
+	storage_run fiobench fiobench "$1"
+	need_guest "$1" FIOBENCH-RC || return 0
 	tr -d '\r' <"$R_OUT" | sed -n 's/^.*NIMBUS-GUEST: FIOBENCH //p' |
 		while read -r job rbw riops wbw wiops; do
-			info fio-bench "$job rbw=$rbw riops=$riops wbw=$wbw wiops=$wiops"
+			info "$1" "$job rbw=$rbw riops=$riops wbw=$wbw wiops=$wiops"
 		done
 	if [ "$(guest_val "$R_OUT" FIOBENCH-RC)" = 0 ] && [ "$R_RC" = 0 ]; then
-		pass fio-bench
+		pass "$1"
 	else
-		fail fio-bench "fio or VMM failed (VMM rc=$R_RC)" "$R_OUT"
+		fail "$1" "fio or VMM failed (VMM rc=$R_RC)" "$R_OUT"
 	fi
+}
+
+case_fio_bench() { fio_bench fio-bench; }
+
+# The same with Nimbus's synchronous engine, for the engine comparison.
+case_fio_bench_sync()
+{
+	if [ "$L2_VMM" != nimbus ]; then
+		skip fio-bench-sync "Nimbus's io_engine=sync only"
+		return 0
+	fi
+	L2_DISK_OPTS=",io_engine=sync" fio_bench fio-bench-sync
 }
 
 case_kill_survival()
@@ -824,12 +853,22 @@ run_demo()
 	return "$rc"
 }
 
+# Case fragments: every cases-<area>.sh next to this file adds its
+# case_table_<area> to CASE_TABLES and defines its case_<name> functions,
+# with every helper above at hand.
+CASE_TABLES=""
+for f in "$(dirname "$0")"/cases-*.sh; do
+	# shellcheck disable=SC1090 # the fragments are found at run time
+	[ -f "$f" ] && . "$f"
+done
+
 case ${1:-run} in
 run) run_cases ;;
 demo) run_demo ;;
 list) list_cases "${2:-}" ;;
+groups) case_table | cut -f2 | sort -u ;;
 *)
-	echo "usage: cases.sh run|demo|list [up|smp|storage|all]" >&2
+	echo "usage: cases.sh run|demo|groups|list [GROUP|all]" >&2
 	exit 2
 	;;
 esac

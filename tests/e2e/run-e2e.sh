@@ -10,9 +10,9 @@
 # L2_VMM defaults to nimbus (E2E_DEFAULT_VMM in lib.sh); L2_VMM=qemu runs
 # the same cases under Debian's qemu-system-x86_64 for comparison.
 # E2E_CASES selects cases and groups (names from `cases.sh list all`,
-# groups up, smp, storage, all; space or comma separated).  The default
-# is groups up and smp, plus storage when E2E_STORAGE=1 (default
-# E2E_STORAGE_DEFAULT in lib.sh).  E2E_TIMEOUT bounds one L1 run (default
+# groups from `cases.sh groups`, or all; space or comma separated).  The
+# default is groups up and smp, plus storage and every fragment group
+# when E2E_STORAGE=1 (default E2E_STORAGE_DEFAULT in lib.sh).  E2E_TIMEOUT bounds one L1 run (default
 # 180 s, 300 s for the storage L1), L2_TIMEOUT one L2 VMM run inside it
 # (default 45 s).
 # Storage cases first build the Debian rootfs and the disk set
@@ -36,44 +36,57 @@ fi
 "$E2E_SRC/build-l1.sh" "$vmm" >/dev/null
 
 # --- plan: which cases go to which L1 ------------------------------------
-all_up=$(sh "$E2E_SRC/cases.sh" list up)
-all_smp=$(sh "$E2E_SRC/cases.sh" list smp)
-all_storage=$(sh "$E2E_SRC/cases.sh" list storage)
-# bench cases need the storage disk set; only run when named.
-all_bench=$(sh "$E2E_SRC/cases.sh" list bench)
+# Groups up and smp need no disks; storage, bench and every fragment group
+# (tests/e2e/cases-*.sh) get the storage disk set, each group in its own
+# L1.  bench runs only when named.
+groups=$(sh "$E2E_SRC/cases.sh" groups)
+disk_groups=$(echo "$groups" | grep -vx 'up\|smp\|bench' | tr '\n' ' ')
 default="up smp"
-[ "$storage" = 1 ] && default="$default storage"
+[ "$storage" = 1 ] && default="$default $disk_groups"
 want=""
 for c in $(echo "${E2E_CASES:-$default}" | tr , ' '); do
-	case $c in
-	up) want="$want $all_up" ;;
-	smp) want="$want $all_smp" ;;
-	storage) want="$want $all_storage" ;;
-	bench) want="$want $all_bench" ;;
-	all) want="$want $all_up $all_smp $all_storage" ;;
-	*) want="$want $c" ;;
-	esac
+	if [ "$c" = all ]; then
+		for g in up smp $disk_groups; do
+			want="$want $(sh "$E2E_SRC/cases.sh" list "$g")"
+		done
+	elif echo "$groups" | grep -qx "$c"; then
+		want="$want $(sh "$E2E_SRC/cases.sh" list "$c")"
+	else
+		want="$want $c"
+	fi
 done
-up=""
-smp=""
-sto=""
 out=$E2E_DIR/logs/run-e2e-$vmm.txt
 mkdir -p "$E2E_DIR/logs"
 : >"$out"
+# case_group NAME: the group of a case, empty when there is none.
+case_group()
+{
+	for g in $groups; do
+		if sh "$E2E_SRC/cases.sh" list "$g" | grep -qx "$1"; then
+			echo "$g"
+			return 0
+		fi
+	done
+}
+plan=""
+seen=" "
 for c in $want; do
-	case " $up $smp $sto " in
+	case $seen in
 	*" $c "*) continue ;;
 	esac
-	if echo "$all_up" | grep -qx "$c"; then
-		up="$up $c"
-	elif echo "$all_smp" | grep -qx "$c"; then
-		smp="$smp $c"
-	elif echo "$all_storage $all_bench" | tr ' ' '\n' | grep -qx "$c"; then
-		sto="$sto $c"
-	else
+	seen="$seen$c "
+	g=$(case_group "$c")
+	if [ -z "$g" ]; then
 		echo "FAIL: e2e/$c: no such case" | tee -a "$out"
+		continue
 	fi
+	# bench cases share the storage L1.
+	[ "$g" = bench ] && g=storage
+	plan="$plan$g $c
+"
 done
+# cases_of GROUP: the planned cases of GROUP, in order.
+cases_of() { echo "$plan" | awk -v g="$1" '$1 == g { printf " %s", $2 }'; }
 
 # run_l1 SMP NAME CASES [DISK [TIMEOUT]]: one L1 boot (with the storage
 # disk set DISK); a run whose L1 timed out or died without a verdict is
@@ -101,24 +114,44 @@ run_l1()
 		fi
 		echo "# e2e/$2: L1 $([ "$rc" = 2 ] && echo timed out || echo died without a verdict), retrying once (first log kept as $tmp.attempt1)" | tee -a "$out"
 		cp "$tmp" "$tmp.attempt1"
+		cp "$E2E_DIR/logs/$2.log" "$E2E_DIR/logs/$2.log.attempt1" \
+			2>/dev/null || true
 	done
 	tee -a "$out" <"$tmp"
 }
 
+up=$(cases_of up)
+smp=$(cases_of smp)
 [ -n "$up" ] && run_l1 2 "e2e-$vmm-up" "$up"
 [ -n "$smp" ] && run_l1 1 "e2e-$vmm-smp" "$smp"
-if [ -n "$sto" ]; then
+dg=""
+for g in storage $disk_groups; do
+	case " $dg " in
+	*" $g "*) continue ;;
+	esac
+	[ -n "$(cases_of "$g")" ] && dg="$dg $g"
+done
+if [ -n "$dg" ]; then
 	ts=$(date +%s)
 	if "$E2E_SRC/build-rootfs.sh" >"$E2E_DIR/logs/build-rootfs.out" 2>&1; then
 		# shellcheck disable=SC1091 # written by build-rootfs.sh
 		. "$E2E_DIR/storage.env"
 		echo "# e2e: rootfs and disk set ready in $(($(date +%s) - ts))s"
-		run_l1 2 "e2e-$vmm-storage" "$sto" "$E2E_IMAGES_IMG" \
-			"${E2E_TIMEOUT:-300}"
+		for g in $dg; do
+			gc=$(cases_of "$g")
+			n=$(echo "$gc" | wc -w)
+			# 300 s for the storage set; more for long groups.
+			t=$((n > 10 ? 300 + 30 * (n - 10) : 300))
+			run_l1 2 "e2e-$vmm-$g" "$gc" "$E2E_IMAGES_IMG" \
+				"${E2E_TIMEOUT:-$t}"
+		done
 	else
 		tail -n 5 "$E2E_DIR/logs/build-rootfs.out" | sed 's/^/# /'
-		for c in $sto; do
-			echo "FAIL: e2e/$c: build-rootfs.sh failed" | tee -a "$out"
+		for g in $dg; do
+			for c in $(cases_of "$g"); do
+				echo "FAIL: e2e/$c: build-rootfs.sh failed" |
+					tee -a "$out"
+			done
 		done
 	fi
 fi
