@@ -84,7 +84,7 @@ reset_case() {
 	"$NIMBUS" --kernel "$G/$guest.elf" --memory size=64M \
 		--serial "file=$T/serial" --console off 2>"$T/log" </dev/null &
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		n=$(grep -c "NIMBUS-TEST: BOOT" "$T/serial" 2>/dev/null)
 		[ "${n:-0}" -ge 2 ] && break
 		sleep 0.1
@@ -122,13 +122,13 @@ echo_case() {
 		<"$T/in" >"$T/out" 2>"$T/log" &
 	pid=$!
 	exec 3>"$T/in"
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		grep -q "NIMBUS-TEST: READY" "$T/out" 2>/dev/null && break
 		sleep 0.1
 	done
 	printf '%sq' "$data" >&3
 	exec 3>&-
-	for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 	kill -KILL $pid 2>/dev/null
 	wait $pid
 	rc=$?
@@ -152,7 +152,7 @@ pty_case() {
 	"$NIMBUS" --kernel "$G/echo.elf" --memory size=64M --serial pty \
 		--console off </dev/null 2>"$T/log" &
 	pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		pts=$(sed -n 's/.*serial console is \(\/dev\/pts\/[0-9]*\).*/\1/p' "$T/log")
 		[ -n "$pts" ] && break
 		sleep 0.1
@@ -165,12 +165,12 @@ pty_case() {
 	fi
 	cat "$pts" >"$T/out" 2>/dev/null &
 	cat_pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		grep -q "NIMBUS-TEST: READY" "$T/out" 2>/dev/null && break
 		sleep 0.1
 	done
 	printf '%sq' "$data" >"$pts"
-	for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 	kill -KILL $pid 2>/dev/null
 	wait $pid
 	rc=$?
@@ -215,7 +215,7 @@ while b"PASS echo" not in buf:
 print(buf.decode(errors="replace"))
 PY
 )
-	for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 300); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 	kill -KILL $pid 2>/dev/null
 	wait $pid
 	rc=$?
@@ -239,7 +239,7 @@ disk_lock_case() {
 		--disk "path=$T/disk.img" <"$T/in" >"$T/out" 2>"$T/log" &
 	pid=$!
 	exec 3>"$T/in"
-	for _ in $(seq 100); do
+	for _ in $(seq 300); do
 		grep -q "NIMBUS-TEST: READY" "$T/out" 2>/dev/null && break
 		sleep 0.1
 	done
