@@ -105,6 +105,11 @@ if [[ " $TESTS " == *" kvm "* ]]; then
 	if [ -x tests/kvm/run-guests.sh ]; then
 		run_lines kvm/guests env O="$O" tests/kvm/run-guests.sh
 	fi
+	# The same tiny guests through the MSHV plugin on the MSHV-on-KVM
+	# simulator (tests/mshv-sim).
+	if [ -x tests/kvm/run-mshv.sh ]; then
+		run_lines kvm/mshv env O="$O" tests/kvm/run-mshv.sh
+	fi
 fi
 
 if [[ " $TESTS " == *" e2e "* ]] && [ -x tests/e2e/run-e2e.sh ]; then
