@@ -288,6 +288,12 @@ static void mshv_x86_cpuid_setup(struct hv_vcpu *vcpu,
 		ret = mshv_x86_cpuid_result(vcpu, 0xb, 0, true, b0, all);
 	if (!ret)
 		ret = mshv_x86_cpuid_result(vcpu, 0xb, 1, true, b1, all);
+	/* Leaf 0x1f (V2 extended topology) says the same, for guests that
+	 * prefer it when the host CPU has it. */
+	if (!ret)
+		ret = mshv_x86_cpuid_result(vcpu, 0x1f, 0, true, b0, all);
+	if (!ret)
+		ret = mshv_x86_cpuid_result(vcpu, 0x1f, 1, true, b1, all);
 	if (ret < 0)
 		mshv_warn(vcpu->vm->hv,
 			  "vCPU %u: CPUID topology not registered: %s",

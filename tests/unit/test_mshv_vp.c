@@ -17,7 +17,7 @@ static void test_vcpu_create_setup(void **state)
 	union hv_register_value v;
 	struct hv_vcpu *v1;
 	unsigned int i;
-	bool leaf1 = false, leafb1 = false;
+	bool leaf1 = false, leafb1 = false, leaf1f1 = false;
 
 	mfx_vm(f, 2);
 	f->vcpu = mfx_vcpu_new(f, 0);
@@ -53,8 +53,12 @@ static void test_vcpu_create_setup(void **state)
 					 1u << 24);
 			assert_int_equal(c.eax_mask, 0);
 		}
-		if (c.input_eax == 0xb && c.input_ecx == 1) {
-			leafb1 = true;
+		if ((c.input_eax == 0xb || c.input_eax == 0x1f) &&
+		    c.input_ecx == 1) {
+			if (c.input_eax == 0xb)
+				leafb1 = true;
+			else
+				leaf1f1 = true;
 			assert_true(c.subleaf_specific);
 			assert_int_equal(c.edx, 1);
 			assert_int_equal(c.ebx,
@@ -62,7 +66,7 @@ static void test_vcpu_create_setup(void **state)
 			assert_int_equal(c.eax, 1); /* x2APIC id shift */
 		}
 	}
-	assert_true(leaf1 && leafb1);
+	assert_true(leaf1 && leafb1 && leaf1f1);
 	f->ops->vcpu_destroy(v1);
 	assert_false(f->s->vps[1].open);
 	mfx_free(f);
