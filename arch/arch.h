@@ -102,6 +102,15 @@ struct pci_bus *arch_pci_bus(struct arch_vm *a);
  */
 int arch_device_window(struct arch_vm *a, uint64_t *base, uint64_t *size);
 
+/*
+ * Press the guest's power button: the platform notifies the guest (x86:
+ * ACPI GED power-button event, Notify(PWRB, 0x80); aarch64: the PL061
+ * GPIO power key), which normally shuts down and then powers off through
+ * the usual path (ARCH_REQ_POWEROFF).  0, or -ENODEV if the platform has
+ * no power button.  Main thread, while the VM runs.
+ */
+int arch_power_button(struct arch_vm *a);
+
 /* Free everything created by arch_vm_create.  NULL-safe.  Main thread,
  * after all vCPUs are gone. */
 void arch_vm_destroy(struct arch_vm *a);

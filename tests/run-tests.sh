@@ -105,6 +105,10 @@ if [[ " $TESTS " == *" kvm "* ]]; then
 	if [ -x tests/kvm/run-guests.sh ]; then
 		run_lines kvm/guests env O="$O" tests/kvm/run-guests.sh
 	fi
+	# The REST API, nimbus-remote and the event monitor, on tiny guests.
+	if [ -x tests/kvm/run-api.sh ]; then
+		run_lines kvm/api env O="$O" tests/kvm/run-api.sh
+	fi
 	# The same tiny guests through the MSHV plugin on the MSHV-on-KVM
 	# simulator (tests/mshv-sim).
 	if [ -x tests/kvm/run-mshv.sh ]; then

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * main.c - the nimbus program: parse the command line, load the
- * hypervisor plugin, then create, run and (on guest reboot) recreate the
- * VM until it powers off.  The only file allowed to exit().
+ * main.c - the nimbus program: parse the command line, open the event
+ * monitor and the API socket, load the hypervisor plugin, then run the
+ * main loop: the VM of the command line (if any) boots at once, the API
+ * drives the life cycle (vmm/lifecycle.h).  The only file allowed to
+ * exit().
  *
- * Exit status: 0 after guest power-off or SIGTERM/SIGINT, 1 after a VMM
- * or hypervisor error, 2 for a usage error.
+ * Exit status: 0 after guest power-off (without an API socket),
+ * vmm.shutdown or SIGTERM/SIGINT/SIGHUP; 1 after a VMM or hypervisor
+ * error (or a VM error without an API socket); 2 for a usage error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,13 +24,14 @@
 #include "arch/arch.h"
 #include "hv/hv_call.h"
 #include "plugins/loader.h"
+#include "vmm/api_handlers.h"
+#include "vmm/api_server.h"
 #include "vmm/cli.h"
-#include "vmm/console.h"
 #include "vmm/event.h"
+#include "vmm/evmon.h"
+#include "vmm/lifecycle.h"
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
-#include "vmm/vm.h"
-#include "vmm/vm_virtio.h"
 
 #define KICK_SIGNAL SIGUSR1
 
@@ -36,12 +40,11 @@ struct nimbus {
 	struct plugin plugin;
 	struct hv *hv;
 	struct event_loop *loop;
-	struct console *console; /* --serial: the 16550A */
-	struct console *vconsole; /* --console: virtio-console, or NULL */
 	int sig_fd;
-	struct vm vm;
-	int vm_live;
-	int shutdown; /* SIGTERM/SIGINT seen: no more reboots */
+	struct evmon *evmon;
+	struct api_server *api;
+	struct lifecycle lc;
+	struct api_ctx actx;
 };
 
 static void plugin_log(int level, const char *fmt, ...)
@@ -91,97 +94,47 @@ static void on_signal(void *opaque, int fd, uint32_t events)
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	log_info("received signal %u, shutting down", si.ssi_signo);
-	/* Remembered here too: the VM may already be stopping for a reset,
-	 * in which case its stop reason stays "reset". */
-	n->shutdown = 1;
-	if (n->vm_live)
-		vm_request_stop(&n->vm, VM_STOP_SIGNAL);
-	else
-		event_loop_stop(n->loop);
+	lc_exit(&n->lc, 0);
 }
 
-static void on_vm_stop(void *opaque, int fd, uint32_t events)
+/* The API socket first: clients can connect (and queue requests) while
+ * the hypervisor plugin loads. */
+static int start_api(struct nimbus *n)
 {
-	struct nimbus *n = opaque;
-	uint64_t v;
+	struct api_server_cfg acfg = {
+		.ep = &n->cfg.api,
+		.loop = n->loop,
+		.handler = api_handle,
+		.opaque = &n->actx,
+	};
+	char err[512] = "";
+	int ret;
 
-	if (read(fd, &v, sizeof(v)) < 0) {
-		/* drained already */
-	}
-	event_loop_stop(n->loop);
+	if (!n->cfg.api.path && n->cfg.api.fd < 0)
+		return 0;
+	n->actx.lc = &n->lc;
+	ret = api_server_start(&acfg, &n->api, err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "nimbus: %s\n", err);
+	else if (n->cfg.api.path)
+		log_info("API server on %s", n->cfg.api.path);
+	return ret;
 }
 
-static size_t console_to_guest(void *opaque, const uint8_t *buf, size_t len)
-{
-	struct vm *vm = opaque;
-
-	return arch_console_input(vm->arch, buf, len);
-}
-
-static size_t vconsole_to_guest(void *opaque, const uint8_t *buf, size_t len)
-{
-	return vm_virtio_console_input(opaque, buf, len);
-}
-
-/* Create, run and tear down one incarnation of the VM. */
-static int run_vm_once(struct nimbus *n, int *reason)
+/* With a payload on the command line, create and boot it at once. */
+static int boot_cli_vm(struct nimbus *n)
 {
 	char err[512] = "";
 	int ret;
 
-	n->vm.console_tx = console_output;
-	n->vm.console_rx_space = console_rx_space;
-	n->vm.console_opaque = n->console;
-	if (n->vconsole) {
-		n->vm.vcon_tx = console_output;
-		n->vm.vcon_rx_space = console_rx_space;
-		n->vm.vcon_opaque = n->vconsole;
-	}
-	n->vm.kick_signo = KICK_SIGNAL;
-	ret = vm_create(&n->cfg, n->plugin.ops, n->hv, n->loop, &n->vm, err,
-			sizeof(err));
-	if (ret) {
-		fprintf(stderr, "nimbus: %s\n", err);
-		return ret;
-	}
-	n->vm_live = 1;
-	console_set_sink(n->console, console_to_guest, &n->vm);
-	if (n->vconsole)
-		console_set_sink(n->vconsole, vconsole_to_guest, &n->vm);
-	ret = event_add(n->loop, n->vm.stop_efd, EV_IN, on_vm_stop, n);
-	if (!ret) {
-		vm_start(&n->vm);
-		ret = event_loop_run(n->loop);
-		event_del(n->loop, n->vm.stop_efd);
-	}
+	if (!n->cfg.payload.kernel)
+		return 0; /* --api-socket alone: wait for vm.create */
+	ret = lc_create(&n->lc, &n->cfg, 0, err, sizeof(err));
+	if (!ret)
+		ret = lc_boot(&n->lc, err, sizeof(err));
 	if (ret)
-		vm_request_stop(&n->vm, VM_STOP_ERROR);
-	vm_join(&n->vm);
-	console_set_sink(n->console, NULL, NULL);
-	if (n->vconsole)
-		console_set_sink(n->vconsole, NULL, NULL);
-	*reason = n->vm.stop_reason;
-	n->vm_live = 0;
-	vm_destroy(&n->vm);
+		fprintf(stderr, "nimbus: %s\n", err);
 	return ret;
-}
-
-static int check_payload(const struct vm_config *cfg)
-{
-	const char *files[] = { cfg->payload.kernel, cfg->payload.initramfs };
-	const char *what[] = { "--kernel", "--initramfs" };
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		if (!files[i])
-			continue;
-		if (access(files[i], R_OK)) {
-			fprintf(stderr, "nimbus: %s %s: %s\n", what[i],
-				files[i], strerror(errno));
-			return -errno;
-		}
-	}
-	return 0;
 }
 
 static int run(struct nimbus *n)
@@ -196,23 +149,38 @@ static int run(struct nimbus *n)
 		.pio = vcpu_host_pio,
 		.gpa_to_hva = vcpu_host_gpa_to_hva,
 	};
+	struct lifecycle_cfg lcfg = { .kick_signo = KICK_SIGNAL };
 	char err[1024] = "";
-	int reason = VM_RUNNING, ret;
+	int ret, status = 1;
 
-	ret = check_payload(&n->cfg);
-	if (ret)
-		return 1;
 	ret = setup_signals(&n->sig_fd);
 	if (ret) {
 		fprintf(stderr, "nimbus: signals: %s\n", strerror(-ret));
 		return 1;
 	}
+	ret = event_loop_new(&n->loop);
+	if (ret) {
+		fprintf(stderr, "nimbus: event loop: %s\n", strerror(-ret));
+		return 1;
+	}
+	event_add(n->loop, n->sig_fd, EV_IN, on_signal, n);
+	ret = evmon_open(&n->cfg.event_monitor, &n->evmon, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "nimbus: %s\n", err);
+		goto out_loop;
+	}
+	evmon_emit(n->evmon, "vmm", "starting", NULL);
+	/* lc is used by API handlers, which only run inside the loop. */
+	lc_init(&n->lc, &lcfg);
+	if (start_api(n))
+		goto out_evmon;
+	err[0] = '\0';
 	ret = plugin_select(n->cfg.hv, n->cfg.hv_plugin, NIMBUS_PLUGINDIR,
 			    &host, &n->plugin, err, sizeof(err));
 	if (ret) {
 		/* The loader's messages carry the "nimbus: " prefix. */
 		fprintf(stderr, "%s\n", err);
-		return 1;
+		goto out_api;
 	}
 	log_info("hypervisor plugin %s (%s)", n->plugin.desc->name,
 		 n->plugin.path);
@@ -222,54 +190,44 @@ static int run(struct nimbus *n)
 			n->plugin.desc->name, strerror(-ret));
 		goto out_plugin;
 	}
-	ret = event_loop_new(&n->loop);
-	if (ret) {
+	lcfg = (struct lifecycle_cfg){
+		.ops = n->plugin.ops,
+		.hv = n->hv,
+		.loop = n->loop,
+		.evmon = n->evmon,
+		.kick_signo = KICK_SIGNAL,
+		.keep_alive = n->api != NULL,
+	};
+	lc_init(&n->lc, &lcfg);
+	n->actx.hv_name = n->plugin.desc->name;
+	if (boot_cli_vm(n))
+		goto out_lc;
+	ret = event_loop_run(n->loop);
+	if (ret)
 		fprintf(stderr, "nimbus: event loop: %s\n", strerror(-ret));
-		goto out_hv;
-	}
-	event_add(n->loop, n->sig_fd, EV_IN, on_signal, n);
-	err[0] = '\0';
-	ret = console_open(&n->cfg.serial, n->loop, &n->console, err,
-			   sizeof(err));
-	if (ret) {
-		fprintf(stderr, "nimbus: %s\n", err);
-		goto out_loop;
-	}
-	if (n->cfg.console.mode != CONSOLE_OFF) {
-		err[0] = '\0';
-		ret = console_open(&n->cfg.console, n->loop, &n->vconsole, err,
-				   sizeof(err));
-		if (ret) {
-			fprintf(stderr, "nimbus: --console: %s\n", err);
-			goto out_console;
-		}
-	}
-	do {
-		ret = run_vm_once(n, &reason);
-		if (n->shutdown)
-			reason = VM_STOP_SIGNAL;
-		else if (!ret && reason == VM_STOP_RESET)
-			log_info("rebooting the guest");
-	} while (!ret && reason == VM_STOP_RESET);
+	else
+		status = n->lc.exit_status;
+	if (!ret && status)
+		fprintf(stderr,
+			"nimbus: the VM stopped on an error (see the log above)\n");
 
-	console_close(n->vconsole);
-out_console:
-	console_close(n->console);
-out_loop:
-	event_del(n->loop, n->sig_fd);
-	event_loop_free(n->loop);
-out_hv:
+out_lc:
+	/* Answers already made (vmm.shutdown's) still go out. */
+	api_server_stop(n->api);
+	n->api = NULL;
+	lc_fini(&n->lc);
 	n->plugin.ops->close(n->hv);
 out_plugin:
 	plugin_unload(&n->plugin);
-	if (ret)
-		return 1;
-	if (reason == VM_STOP_ERROR) {
-		fprintf(stderr,
-			"nimbus: the VM stopped on an error (see the log above)\n");
-		return 1;
-	}
-	return 0;
+out_api:
+	api_server_stop(n->api);
+out_evmon:
+	evmon_emit(n->evmon, "vmm", "shutdown", NULL);
+	evmon_close(n->evmon);
+out_loop:
+	event_del(n->loop, n->sig_fd);
+	event_loop_free(n->loop);
+	return status;
 }
 
 int main(int argc, char **argv)

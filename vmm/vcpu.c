@@ -53,12 +53,32 @@ static int handle_pio(struct vm *vm, struct hv_exit *e)
 }
 
 /* A halted vCPU with no interrupt source in the hypervisor sleeps until
- * the VM stops. */
+ * the VM stops; it never enters the guest again, so it counts as parked
+ * for vm_pause. */
 static void wait_halted(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
+	vm->parked++;
+	pthread_cond_broadcast(&vm->cond);
 	while (!vm->stop_reason)
 		pthread_cond_wait(&vm->cond, &vm->lock);
+	vm->parked--;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* vm_pause asked: acknowledge (parked++) and wait outside the guest for
+ * vm_resume or a stop.  A completed MMIO/PIO read stays in *exit and is
+ * delivered by the next vcpu_run, as without a pause. */
+static void vcpu_park(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->pause_req && !vm->stop_reason) {
+		vm->parked++;
+		pthread_cond_broadcast(&vm->cond);
+		while (vm->pause_req && !vm->stop_reason)
+			pthread_cond_wait(&vm->cond, &vm->lock);
+		vm->parked--;
+	}
 	pthread_mutex_unlock(&vm->lock);
 }
 
@@ -178,6 +198,8 @@ void *vcpu_thread(void *arg)
 	vm->started++;
 	if (ret && !vm->setup_err)
 		vm->setup_err = ret;
+	if (!ret)
+		vm->active++;
 	pthread_cond_broadcast(&vm->cond);
 	while (!vm->go && !vm->stop_reason)
 		pthread_cond_wait(&vm->cond, &vm->lock);
@@ -189,6 +211,10 @@ void *vcpu_thread(void *arg)
 
 	memset(&exit, 0, sizeof(exit));
 	while (!stop_reason(vm)) {
+		if (__atomic_load_n(&vm->pause_req, __ATOMIC_ACQUIRE)) {
+			vcpu_park(vm);
+			continue;
+		}
 		ret = vm->ops->vcpu_run(v->hv_vcpu, &exit);
 		if (ret) {
 			log_err("vCPU %u: run failed: %s", v->id,
@@ -199,6 +225,10 @@ void *vcpu_thread(void *arg)
 		if (vcpu_handle_exit(vm, v, &exit) == VCPU_STOP)
 			break;
 	}
+	pthread_mutex_lock(&vm->lock);
+	vm->active--;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
 	return NULL;
 }
 

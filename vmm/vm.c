@@ -7,10 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LOG_MOD "vm"
+#include "devices/pci/pci.h"
+#include "devices/pvpanic.h"
 #include "hv/hv_call.h"
+#include "vmm/evmon.h"
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -179,6 +183,46 @@ static int setup_memory(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+static void on_pvpanic(void *opaque, uint8_t events)
+{
+	struct vm *vm = opaque;
+
+	if (events & PVPANIC_PANICKED) {
+		log_warn("the guest reported a panic (pvpanic)");
+		evmon_emit(vm->evmon, "guest", "panic", NULL);
+	}
+	if (events & PVPANIC_CRASH_LOADED) {
+		log_warn("the guest loaded a crash kernel (pvpanic)");
+		evmon_emit(vm->evmon, "guest", "crash-loaded", NULL);
+	}
+}
+
+/* --pvpanic: PCI 1b36:0011 after the virtio devices (their BDFs stay). */
+static int create_pvpanic(struct vm *vm, char *err, size_t errlen)
+{
+	struct pvpanic_cfg pcfg = { .event = on_pvpanic, .opaque = vm };
+	struct pci_bus *pci = arch_pci_bus(vm->arch);
+	uint8_t devfn;
+	int ret;
+
+	if (!vm->cfg->pvpanic)
+		return 0;
+	if (!pci) {
+		snprintf(err, errlen, "--pvpanic needs a PCI bus");
+		return -ENODEV;
+	}
+	ret = pvpanic_create(&pcfg, &vm->pvpanic);
+	if (!ret)
+		ret = pci_bus_add_dev(pci, pvpanic_pci_dev(vm->pvpanic), -1,
+				      &devfn);
+	if (ret) {
+		snprintf(err, errlen, "pvpanic: %s", strerror(-ret));
+		return ret;
+	}
+	log_info("pvpanic at 00:%02x.%x", devfn >> 3, devfn & 7);
+	return 0;
+}
+
 int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 	      struct hv *hv, struct event_loop *loop, struct vm *vm, char *err,
 	      size_t errlen)
@@ -191,7 +235,9 @@ int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 	void (*vrx)(void *) = vm->vcon_rx_space;
 	void *vopaque = vm->vcon_opaque;
 	int kick_signo = vm->kick_signo;
+	struct evmon *evmon = vm->evmon;
 	struct hv_vm_config vcfg = { .size = sizeof(vcfg) };
+	pthread_condattr_t ca;
 	uint32_t i;
 	int ret;
 
@@ -203,6 +249,7 @@ int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 	vm->vcon_rx_space = vrx;
 	vm->vcon_opaque = vopaque;
 	vm->kick_signo = kick_signo;
+	vm->evmon = evmon;
 	vm->cfg = cfg;
 	vm->ops = ops;
 	vm->hv = hv;
@@ -210,7 +257,11 @@ int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 	vm->stop_efd = -1;
 	guest_mem_init(&vm->mem);
 	pthread_mutex_init(&vm->lock, NULL);
-	pthread_cond_init(&vm->cond, NULL);
+	/* vm_pause's timed wait measures on the monotonic clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&vm->cond, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&vm->route_lock, NULL);
 	vm->router.set = route_set;
 	vm->router.clear = route_clear;
@@ -282,6 +333,9 @@ int vm_create(const struct vm_config *cfg, const struct hv_ops *ops,
 	if (ret)
 		goto fail;
 	ret = vm_virtio_create(vm, err, errlen);
+	if (ret)
+		goto fail;
+	ret = create_pvpanic(vm, err, errlen);
 	if (ret)
 		goto fail;
 
@@ -364,6 +418,86 @@ void vm_kick_all(struct vm *vm)
 	}
 }
 
+int vm_pause(struct vm *vm)
+{
+	struct timespec now, deadline, step;
+	int ret = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += VM_PAUSE_TIMEOUT_MS / 1000;
+	deadline.tv_nsec += (VM_PAUSE_TIMEOUT_MS % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&vm->lock);
+	if (vm->stop_reason) {
+		pthread_mutex_unlock(&vm->lock);
+		return -ESHUTDOWN;
+	}
+	__atomic_store_n(&vm->pause_req, 1, __ATOMIC_RELEASE);
+	while (vm->parked < vm->active && !vm->stop_reason) {
+		/* Kick (again) every 50 ms: a vCPU between its pause check
+		 * and vcpu_run consumes the first kick as a pending one. */
+		pthread_mutex_unlock(&vm->lock);
+		vm_kick_all(vm);
+		pthread_mutex_lock(&vm->lock);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline.tv_sec ||
+		    (now.tv_sec == deadline.tv_sec &&
+		     now.tv_nsec >= deadline.tv_nsec)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		step = now;
+		step.tv_nsec += 50000000L;
+		if (step.tv_nsec >= 1000000000L) {
+			step.tv_sec++;
+			step.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&vm->cond, &vm->lock, &step);
+	}
+	if (!ret && vm->stop_reason)
+		ret = -ESHUTDOWN;
+	if (ret) {
+		__atomic_store_n(&vm->pause_req, 0, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&vm->cond);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (ret == -ETIMEDOUT)
+		log_err("a vCPU did not stop within %u ms; not paused",
+			VM_PAUSE_TIMEOUT_MS);
+	return ret;
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	__atomic_store_n(&vm->pause_req, 0, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
+}
+
+int vm_counters_add(struct vm *vm, const char *id, const struct dev_counters *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_counters; i++)
+		if (!strcmp(vm->counters[i].id, id))
+			return -EEXIST;
+	if (vm->nr_counters >= VM_MAX_COUNTERS)
+		return -ENOSPC;
+	vm->counters[vm->nr_counters].id = id;
+	vm->counters[vm->nr_counters].c = c;
+	vm->nr_counters++;
+	return 0;
+}
+
+int vm_power_button(struct vm *vm)
+{
+	return arch_power_button(vm->arch);
+}
+
 void vm_request_stop(struct vm *vm, int reason)
 {
 	uint64_t one = 1;
@@ -411,6 +545,9 @@ void vm_destroy(struct vm *vm)
 	arch_vm_destroy(vm->arch);
 	vm->arch = NULL;
 	vm_virtio_destroy(vm);
+	pvpanic_destroy(vm->pvpanic);
+	vm->pvpanic = NULL;
+	vm->nr_counters = 0;
 	for (i = 0; i < vm->nr_irq_efds; i++) {
 		HV_CALL(vm->ops, irqfd, vm->hvm, vm->irq_efds[i], 0, -1, 0);
 		close(vm->irq_efds[i]);

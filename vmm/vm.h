@@ -8,6 +8,15 @@
  * loop runs until the VM stops (vm->stop_reason set, stop eventfd
  * signalled); vm_join() waits for the vCPU threads; vm_destroy() frees
  * everything.  A reboot is a destroy followed by a fresh create.
+ *
+ * While running, vm_pause() parks every vCPU thread outside the guest and
+ * waits until each has acknowledged; vm_resume() lets them go on.  Guest
+ * clock across a pause: the hv ABI has no clock get/set op, so nothing is
+ * frozen.  On KVM the guest's kvmclock and TSC follow the host's clock,
+ * so after a resume the guest sees time advanced by exactly the paused
+ * interval (no larger jump, and never backwards); its timers that expired
+ * meanwhile fire at once.  Freezing guest time (KVM_GET/SET_CLOCK, MSHV
+ * TIME_FREEZE) needs new optional hv ops.
  */
 #ifndef NIMBUS_VMM_VM_H
 #define NIMBUS_VMM_VM_H
@@ -27,8 +36,13 @@
 struct vcpu;
 struct pci_bus;
 struct vcon;
+struct evmon;
+struct dev_counters;
+struct pvpanic;
 
 #define VM_MAX_VDEVS 24
+#define VM_MAX_COUNTERS 32 /* devices reporting to vm.counters */
+#define VM_PAUSE_TIMEOUT_MS 5000 /* vm_pause gives up after */
 
 enum vm_vdev_kind {
 	VM_VDEV_RNG = 1,
@@ -50,6 +64,12 @@ enum vm_stop_reason {
 	VM_STOP_RESET, /* guest asked for reboot: recreate the VM */
 	VM_STOP_SIGNAL, /* SIGTERM/SIGINT: clean shutdown */
 	VM_STOP_ERROR, /* VMM or hypervisor error: non-zero exit */
+};
+
+/* One device's counters as vm.counters reports them. */
+struct vm_counters_entry {
+	const char *id; /* device id, outlives the VM (config string) */
+	const struct dev_counters *c;
 };
 
 struct vm {
@@ -92,6 +112,15 @@ struct vm {
 	int go; /* all set up: vCPUs may enter the guest */
 	int kick_signo; /* signal the plugin uses for vcpu_kick */
 	int stop_efd; /* signalled when stop_reason is set */
+	int pause_req; /* vCPUs must park (vm_pause) */
+	uint32_t active; /* vCPU threads in their run loop */
+	uint32_t parked; /* vCPU threads parked or halted */
+
+	/* Event monitor (NULL: none); set by the owner before vm_create. */
+	struct evmon *evmon;
+	struct pvpanic *pvpanic; /* --pvpanic device, or NULL */
+	struct vm_counters_entry counters[VM_MAX_COUNTERS];
+	unsigned int nr_counters;
 
 	/* virtio-console plumbing set by main before vm_create. */
 	void (*vcon_tx)(void *opaque, const uint8_t *buf, size_t len);
@@ -138,5 +167,30 @@ void vm_destroy(struct vm *vm);
 
 /* Kick every vCPU that exists.  Any thread. */
 void vm_kick_all(struct vm *vm);
+
+/*
+ * Park every vCPU thread outside the guest: set the pause request, kick
+ * each vCPU and wait until all acknowledged (halted vCPUs count as
+ * parked).  Device threads keep running (queued I/O completes).  Returns
+ * 0; -ESHUTDOWN if the VM is stopping; -ETIMEDOUT if a vCPU did not
+ * acknowledge within VM_PAUSE_TIMEOUT_MS (the request is withdrawn, the
+ * VM keeps running).  Main thread, after vm_start.
+ */
+int vm_pause(struct vm *vm);
+
+/* Let parked vCPUs enter the guest again.  Main thread. */
+void vm_resume(struct vm *vm);
+
+/*
+ * Report `c` in vm.counters under `id` (both must outlive the VM).
+ * Called while devices are created (vm_create and what it calls).
+ * -ENOSPC past VM_MAX_COUNTERS, -EEXIST for an id already there.
+ */
+int vm_counters_add(struct vm *vm, const char *id,
+		    const struct dev_counters *c);
+
+/* Press the guest's power button (ACPI GED on x86).  -ENODEV if the
+ * platform has none.  Main thread, VM running. */
+int vm_power_button(struct vm *vm);
 
 #endif /* NIMBUS_VMM_VM_H */

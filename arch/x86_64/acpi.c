@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * acpi.c - hardware-reduced ACPI 6.5 tables for x86_64 guests (RSDP,
- * XSDT, FADT, DSDT, MADT, MCFG).  Layouts: ACPI 6.5 sections 5.2.5 (RSDP),
+ * XSDT, FADT, DSDT, MADT, MCFG); the DSDT's AML is in acpi_dsdt.c.  Layouts: ACPI 6.5 sections 5.2.5 (RSDP),
  * 5.2.6 (header), 5.2.8 (XSDT), 5.2.9 (FADT), 5.2.11.1 (DSDT), 5.2.12
  * (MADT) and 5.2.3.2 (Generic Address Structure); PCI Firmware 3.3,
  * 4.1.2 (MCFG) and 4.5 (_OSC).
@@ -216,12 +216,6 @@ _Static_assert(sizeof(struct acpi_mcfg) == 60, "MCFG with one allocation");
 
 #define MCFG_REVISION 1u
 
-/* _OSC of a PCI host bridge (PCI Firmware 3.3, 4.5.1). */
-#define PCI_OSC_UUID "33DB4D5B-1FF7-401C-9657-7441C03DD766"
-#define OSC_UNRECOGNIZED_UUID 0x4u /* status DWORD bit 2 */
-
-#define PCI_CONF1_PORT 0xcf8u /* CONFIG_ADDRESS; CONFIG_DATA at 0xcfc */
-#define PCI_CONF1_LEN 8u
 #define ACPI_4G (1ull << 32)
 
 #define MADT_LAPIC_ENABLED 1u
@@ -279,166 +273,6 @@ static void gas_io(struct acpi_gas *g, uint8_t bits, uint8_t access,
 	g->bit_offset = 0;
 	g->access_size = access;
 	g->address = port;
-}
-
-/* Device(COM1): the 16550 UART at 0x3f8, ISA IRQ 4. */
-static void dsdt_com1(struct aml_buf *b)
-{
-	size_t dev, sta, crs;
-
-	aml_device_open(b, "COM1", &dev);
-	aml_name_eisaid(b, "_HID", "PNP0501");
-	aml_name_integer(b, "_UID", 1);
-	aml_method_open(b, "_STA", 0, AML_NOT_SERIALIZED, 0, &sta);
-	aml_return(b);
-	aml_integer(b, 0x0f); /* present, enabled, shown, functioning */
-	aml_close(b, sta);
-	aml_name(b, "_CRS");
-	aml_restemplate_open(b, &crs);
-	aml_res_io(b, X86_COM1_PORT, X86_COM1_PORT, 1, 8);
-	aml_res_irq(b, X86_COM1_IRQ, AML_IRQ_EDGE);
-	aml_restemplate_close(b, crs);
-	aml_close(b, dev);
-}
-
-/* Device(RTC): the MC146818 CMOS RTC at 0x70, ISA IRQ 8. */
-static void dsdt_rtc(struct aml_buf *b)
-{
-	size_t dev, crs;
-
-	aml_device_open(b, "RTC", &dev);
-	aml_name_eisaid(b, "_HID", "PNP0B00");
-	aml_name(b, "_CRS");
-	aml_restemplate_open(b, &crs);
-	aml_res_io(b, X86_RTC_PORT, X86_RTC_PORT, 1, 2);
-	aml_res_irq(b, X86_RTC_IRQ, AML_IRQ_EDGE);
-	aml_restemplate_close(b, crs);
-	aml_close(b, dev);
-}
-
-/* PCI0's _CRS: bus range, config ports, then the windows (see acpi.h). */
-static void dsdt_pci_crs(struct aml_buf *b, const struct x86_acpi_cfg *c)
-{
-	const uint8_t fixed = AML_ADDR_MIN_FIXED | AML_ADDR_MAX_FIXED;
-	const uint8_t mem = AML_MEM_RW | AML_MEM_NONCACHEABLE;
-	size_t crs;
-
-	aml_name(b, "_CRS");
-	aml_restemplate_open(b, &crs);
-	aml_res_word_addr(b, AML_ADDR_BUS, fixed, 0, 0, c->bus_start,
-			  c->bus_end, 0,
-			  (uint16_t)(c->bus_end - c->bus_start + 1));
-	aml_res_io(b, PCI_CONF1_PORT, PCI_CONF1_PORT, 1, PCI_CONF1_LEN);
-	if (c->io_size)
-		aml_res_word_addr(b, AML_ADDR_IO, fixed, AML_IO_RANGE_ENTIRE, 0,
-				  c->io_base,
-				  (uint16_t)(c->io_base + c->io_size - 1), 0,
-				  c->io_size);
-	if (c->mmio32_size)
-		aml_res_dword_addr(
-			b, AML_ADDR_MEMORY, fixed, mem, 0,
-			(uint32_t)c->mmio32_base,
-			(uint32_t)(c->mmio32_base + c->mmio32_size - 1), 0,
-			(uint32_t)c->mmio32_size);
-	if (c->mmio64_size)
-		aml_res_qword_addr(b, AML_ADDR_MEMORY, fixed, mem, 0,
-				   c->mmio64_base,
-				   c->mmio64_base + c->mmio64_size - 1, 0,
-				   c->mmio64_size);
-	aml_restemplate_close(b, crs);
-}
-
-/*
- * Method(_OSC, 4, Serialized) {
- *	CreateDWordField(Arg3, 0, CDW1)
- *	If (LNot(LEqual(Arg0, ToUUID(PCI_OSC_UUID)))) {
- *		Or(CDW1, OSC_UNRECOGNIZED_UUID, CDW1)
- *	}
- *	Return(Arg3)
- * }
- * Serialized because it creates a named object (CDW1).
- */
-static void dsdt_pci_osc(struct aml_buf *b)
-{
-	size_t method, cond;
-
-	aml_method_open(b, "_OSC", 4, AML_SERIALIZED, 0, &method);
-	aml_create_dword_field(b);
-	aml_arg(b, 3);
-	aml_integer(b, 0);
-	aml_namestring(b, "CDW1");
-	aml_if_open(b, &cond);
-	aml_lnot(b);
-	aml_lequal(b);
-	aml_arg(b, 0);
-	aml_uuid(b, PCI_OSC_UUID);
-	aml_or(b);
-	aml_namestring(b, "CDW1");
-	aml_integer(b, OSC_UNRECOGNIZED_UUID);
-	aml_namestring(b, "CDW1");
-	aml_close(b, cond);
-	aml_return(b);
-	aml_arg(b, 3);
-	aml_close(b, method);
-}
-
-/* Device(PCI0): the host bridge of PCI segment 0. */
-static void dsdt_pci0(struct aml_buf *b, const struct x86_acpi_cfg *c)
-{
-	size_t dev;
-
-	aml_device_open(b, "PCI0", &dev);
-	aml_name_eisaid(b, "_HID", "PNP0A08");
-	aml_name_eisaid(b, "_CID", "PNP0A03");
-	aml_name_integer(b, "_UID", 0);
-	aml_name_integer(b, "_SEG", 0);
-	aml_name_integer(b, "_BBN", c->bus_start);
-	dsdt_pci_crs(b, c);
-	dsdt_pci_osc(b);
-	aml_close(b, dev);
-}
-
-/* Device(MRES): motherboard resources, i.e. the ECAM range. */
-static void dsdt_mres(struct aml_buf *b, const struct x86_acpi_cfg *c)
-{
-	uint64_t base, size;
-	size_t dev, crs;
-
-	x86_acpi_pci_ecam_range(c, &base, &size);
-	aml_device_open(b, "MRES", &dev);
-	aml_name_eisaid(b, "_HID", "PNP0C02");
-	aml_name_integer(b, "_UID", 1);
-	aml_name(b, "_CRS");
-	aml_restemplate_open(b, &crs);
-	aml_res_mem32_fixed(b, true, (uint32_t)base, (uint32_t)size);
-	aml_restemplate_close(b, crs);
-	aml_close(b, dev);
-}
-
-/* The DSDT's definition block.  Devices go into \_SB one helper each. */
-static int dsdt_build(struct aml_buf *b, const struct x86_acpi_cfg *cfg)
-{
-	size_t pkg, sb;
-
-	/* \_S5: SLP_TYPa, SLP_TYPb, two reserved entries. */
-	aml_name(b, "_S5");
-	aml_package_open(b, 4, &pkg);
-	aml_integer(b, X86_ACPI_S5_TYP);
-	aml_integer(b, 0);
-	aml_integer(b, 0);
-	aml_integer(b, 0);
-	aml_close(b, pkg);
-
-	aml_scope_open(b, "_SB", &sb);
-	if (cfg->has_serial)
-		dsdt_com1(b);
-	dsdt_rtc(b);
-	if (cfg->has_pci) {
-		dsdt_pci0(b, cfg);
-		dsdt_mres(b, cfg);
-	}
-	aml_close(b, sb);
-	return aml_buf_err(b);
 }
 
 static void write_rsdp(uint8_t *g, uint64_t base, const struct acpi_layout *l)
@@ -659,7 +493,8 @@ static int pci_cfg_check(const struct x86_acpi_cfg *c)
 		return -EINVAL;
 	if (c->io_size &&
 	    ((uint32_t)c->io_base + c->io_size > 0x10000 ||
-	     overlaps(c->io_base, c->io_size, PCI_CONF1_PORT, PCI_CONF1_LEN)))
+	     overlaps(c->io_base, c->io_size, X86_ACPI_PCI_CONF1_PORT,
+		      X86_ACPI_PCI_CONF1_LEN)))
 		return -EINVAL;
 	for (i = 0; i < 5; i++)
 		for (j = i + 1; j < 5; j++)
@@ -700,7 +535,7 @@ int x86_acpi_build(struct guest_mem *m, uint64_t base, uint64_t max_size,
 	}
 
 	aml_buf_init(&aml);
-	ret = dsdt_build(&aml, cfg);
+	ret = x86_acpi_dsdt_build(&aml, cfg);
 	if (ret) {
 		log_err("cannot build the DSDT: %s", strerror(-ret));
 		goto out_free_aml;

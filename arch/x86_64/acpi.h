@@ -84,6 +84,8 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/aml.h"
+
 #include "arch/x86_64/layout.h"
 #include "vmm/guest_mem.h"
 
@@ -100,6 +102,10 @@
 /* IOAPIC id in the MADT: the IOAPIC device's ID register reset value. */
 #define X86_ACPI_IOAPIC_ID 0u
 
+/* PCI configuration mechanism #1: CONFIG_ADDRESS, CONFIG_DATA at +4. */
+#define X86_ACPI_PCI_CONF1_PORT 0xcf8u
+#define X86_ACPI_PCI_CONF1_LEN 8u
+
 /* ECAM: 4 KiB of configuration space per function, 1 MiB per bus. */
 #define X86_ACPI_ECAM_BUS_SIZE (1ull << 20)
 
@@ -114,6 +120,11 @@ struct x86_acpi_cfg {
 	uint64_t mmio32_base, mmio32_size; /* 32-bit BAR window; size 0: none */
 	uint64_t mmio64_base, mmio64_size; /* 64-bit BAR window; size 0: none */
 	uint16_t io_base, io_size; /* I/O BAR window; size 0: none */
+	/* ACPI Generic Event Device (devices/ged.h) and the PNP0C0C power
+	 * button it notifies: \_SB.GED and \_SB.PWRB in the DSDT. */
+	int has_ged;
+	uint64_t ged_base; /* its register (GED_REG_SIZE bytes of MMIO) */
+	uint32_t ged_gsi; /* its interrupt: IOAPIC pin, edge, active high */
 };
 
 /*
@@ -149,5 +160,13 @@ void x86_acpi_pci_ecam_range(const struct x86_acpi_cfg *cfg, uint64_t *base,
  */
 int x86_acpi_build(struct guest_mem *m, uint64_t base, uint64_t max_size,
 		   const struct x86_acpi_cfg *cfg, uint64_t *rsdp_addr);
+
+/*
+ * The DSDT's definition block for cfg into b (acpi_dsdt.c): \_S5 and
+ * \_SB with COM1 (has_serial), RTC, PCI0 and MRES (has_pci), GED and
+ * PWRB (has_ged).  Returns aml_buf_err(b).  Internal to x86_acpi_build
+ * (and its tests): cfg is not validated here.
+ */
+int x86_acpi_dsdt_build(struct aml_buf *b, const struct x86_acpi_cfg *cfg);
 
 #endif /* NIMBUS_ARCH_X86_64_ACPI_H */

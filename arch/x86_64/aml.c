@@ -25,7 +25,13 @@
 #define AML_PACKAGE_OP 0x12
 #define AML_METHOD_OP 0x14
 #define AML_ARG0_OP 0x68 /* Arg0-Arg6: 0x68-0x6e */
+#define AML_LOCAL0_OP 0x60 /* Local0-Local7: 0x60-0x67 */
+#define AML_STORE_OP 0x70
+#define AML_AND_OP 0x7b
 #define AML_OR_OP 0x7d
+#define AML_NOTIFY_OP 0x86
+#define AML_OPREGION_OP 0x80 /* after AML_EXT_OP_PREFIX */
+#define AML_FIELD_OP 0x81 /* after AML_EXT_OP_PREFIX */
 #define AML_CREATE_DWORD_FIELD_OP 0x8a
 #define AML_LNOT_OP 0x92
 #define AML_LEQUAL_OP 0x93
@@ -497,6 +503,91 @@ int aml_close(struct aml_buf *b, size_t mark)
 	if (n < 0)
 		return fail(b, n);
 	return insert(b, mark, pl, (size_t)n);
+}
+
+int aml_local(struct aml_buf *b, unsigned int n)
+{
+	if (n > 7)
+		return fail(b, -EINVAL);
+	return put8(b, (uint8_t)(AML_LOCAL0_OP + n));
+}
+
+int aml_store(struct aml_buf *b)
+{
+	return put8(b, AML_STORE_OP);
+}
+
+int aml_and(struct aml_buf *b)
+{
+	return put8(b, AML_AND_OP);
+}
+
+int aml_null_target(struct aml_buf *b)
+{
+	return put8(b, AML_ZERO_OP); /* NullName */
+}
+
+int aml_notify(struct aml_buf *b)
+{
+	return put8(b, AML_NOTIFY_OP);
+}
+
+int aml_opregion(struct aml_buf *b, const char *name, uint8_t space,
+		 uint64_t offset, uint64_t len)
+{
+	put8(b, AML_EXT_OP_PREFIX);
+	put8(b, AML_OPREGION_OP);
+	aml_namestring(b, name);
+	put8(b, space);
+	aml_integer(b, offset);
+	return aml_integer(b, len);
+}
+
+/* A FieldList length: PkgLength's encoding of the plain value v (bits),
+ * which, unlike a package's, does not count its own bytes. */
+static int field_len(struct aml_buf *b, uint32_t v)
+{
+	uint8_t out[4];
+	unsigned int n, i;
+
+	if (v < 0x40)
+		return put8(b, (uint8_t)v);
+	for (n = 2; n < 4 && v >= 1u << (4 + 8 * (n - 1)); n++)
+		;
+	if (v >= 1u << (4 + 8 * (n - 1)))
+		return fail(b, -E2BIG);
+	out[0] = (uint8_t)(((n - 1) << 6) | (v & 0x0f));
+	for (i = 1; i < n; i++)
+		out[i] = (uint8_t)(v >> (4 + 8 * (i - 1)));
+	return aml_bytes(b, out, n);
+}
+
+int aml_field(struct aml_buf *b, const char *region, uint8_t flags,
+	      const struct aml_field_unit *u, size_t n)
+{
+	uint8_t seg[4];
+	size_t mark, i;
+
+	put8(b, AML_EXT_OP_PREFIX);
+	put8(b, AML_FIELD_OP);
+	pkg_open(b, &mark);
+	aml_namestring(b, region);
+	put8(b, flags);
+	for (i = 0; i < n; i++) {
+		const char *p = u[i].name;
+
+		if (!u[i].bits)
+			return fail(b, -EINVAL);
+		if (!p) {
+			put8(b, 0x00); /* ReservedField */
+		} else {
+			if (parse_seg(&p, seg) || *p)
+				return fail(b, -EINVAL);
+			aml_bytes(b, seg, 4);
+		}
+		field_len(b, u[i].bits);
+	}
+	return aml_close(b, mark);
 }
 
 int aml_buffer_open(struct aml_buf *b, size_t *mark)

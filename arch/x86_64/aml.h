@@ -69,6 +69,29 @@ struct aml_buf {
 #define AML_MEM_CACHEABLE (1u << 1)
 #define AML_MEM_WRITE_COMBINING (2u << 1)
 #define AML_MEM_PREFETCHABLE (3u << 1)
+/* OperationRegion spaces (ACPI 6.5, 19.6.100). */
+#define AML_SPACE_SYSTEM_MEMORY 0x00u
+#define AML_SPACE_SYSTEM_IO 0x01u
+
+/* Field flags (ACPI 6.5, 20.2.5.2 FieldFlags): access type, lock rule,
+ * update rule. */
+#define AML_FIELD_ANY_ACC 0x00u
+#define AML_FIELD_BYTE_ACC 0x01u
+#define AML_FIELD_WORD_ACC 0x02u
+#define AML_FIELD_DWORD_ACC 0x03u
+#define AML_FIELD_QWORD_ACC 0x04u
+#define AML_FIELD_LOCK 0x10u
+#define AML_FIELD_PRESERVE 0x00u
+#define AML_FIELD_WRITE_AS_ONES 0x20u
+#define AML_FIELD_WRITE_AS_ZEROS 0x40u
+
+/* One unit of a Field list: a named field of `bits`, or (name NULL) a
+ * reserved gap of `bits`. */
+struct aml_field_unit {
+	const char *name; /* a NameSeg of 1-4 characters */
+	uint32_t bits; /* > 0 */
+};
+
 /* Type-specific flags: I/O ranges. */
 #define AML_IO_RANGE_ENTIRE 0x03u /* _RNG: ISA and non-ISA ranges */
 
@@ -151,6 +174,31 @@ int aml_lnot(struct aml_buf *b);
 int aml_lequal(struct aml_buf *b);
 int aml_or(struct aml_buf *b);
 int aml_create_dword_field(struct aml_buf *b);
+
+/*
+ * More operators, prefix form like the ones above:
+ *   aml_local:  Local0-Local7 as an operand or target (-EINVAL above 7)
+ *   aml_store:  Store(source, target)
+ *   aml_and:    And(operand, operand, target); a NullName target
+ *               (aml_null_target) keeps only the result value
+ *   aml_notify: Notify(object name, value)
+ */
+int aml_local(struct aml_buf *b, unsigned int n);
+int aml_store(struct aml_buf *b);
+int aml_and(struct aml_buf *b);
+int aml_null_target(struct aml_buf *b);
+int aml_notify(struct aml_buf *b);
+
+/* OperationRegion(name, space, offset, len), complete. */
+int aml_opregion(struct aml_buf *b, const char *name, uint8_t space,
+		 uint64_t offset, uint64_t len);
+
+/*
+ * Field(region, flags) { units }, complete: AML_FIELD_* flags, n units in
+ * order from bit 0 of the region.  -EINVAL for a bad name or a 0-bit unit.
+ */
+int aml_field(struct aml_buf *b, const char *region, uint8_t flags,
+	      const struct aml_field_unit *u, size_t n);
 
 /*
  * If(<predicate>) { ... }: emit IfOp and open its PkgLength; the caller

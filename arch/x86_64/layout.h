@@ -55,6 +55,11 @@
 #define X86_IOAPIC_SIZE 0x1000ull
 #define X86_IOAPIC_PINS 24u
 #define X86_LAPIC_ADDR 0xfee00000ull
+/* ACPI Generic Event Device (devices/ged.h): its register page, and its
+ * interrupt, an IOAPIC pin above the ISA range (no legacy semantics),
+ * edge-triggered active high as the DSDT says. */
+#define X86_GED_ADDR 0xfeb00000ull
+#define X86_GED_GSI 16u
 
 #define X86_COM1_PORT 0x3f8u
 #define X86_COM1_IRQ 4u

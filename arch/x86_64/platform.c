@@ -6,8 +6,8 @@
  * legacy devices live here.  Each IOAPIC pin p owns MSI route gsi = p and
  * an irqfd-bound eventfd, so interrupt delivery is identical on every
  * backend.  Devices: 16550A UART (COM1), CMOS RTC, i8042 (reset only),
- * debug port 0x80, ACPI PM (power-off/reset/PM timer); ACPI tables and
- * the Linux/PVH payload.
+ * debug port 0x80, ACPI PM (power-off/reset/PM timer), the ACPI GED
+ * (power button); ACPI tables and the Linux/PVH payload.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +23,7 @@
 #include "arch/x86_64/layout.h"
 #include "devices/acpi_pm.h"
 #include "devices/debug_port.h"
+#include "devices/ged.h"
 #include "devices/i8042.h"
 #include "devices/ioapic.h"
 #include "devices/pci/pci.h"
@@ -44,6 +45,8 @@ struct arch_vm {
 	struct i8042 *i8042;
 	struct debug_port *dbg;
 	struct acpi_pm *pm;
+	struct ged *ged;
+	struct irq_line ged_irq;
 	struct pci_bus *pci;
 	struct x86_boot_info boot;
 	uint64_t devwin_base, devwin_size; /* arch_device_window */
@@ -279,6 +282,17 @@ static int create_devices(struct arch_vm *a, char *err, size_t errlen)
 		if (ret)
 			goto fail;
 	}
+	{
+		struct ged_cfg gcfg = { .irq = &a->ged_irq };
+
+		irq_line_init_cb(&a->ged_irq, ioapic_set_irq, a->ioapic,
+				 X86_GED_GSI);
+		ret = ged_create(&gcfg, &a->ged);
+		if (!ret)
+			ret = ged_attach(a->ged, h->mmio, X86_GED_ADDR);
+		if (ret)
+			goto fail;
+	}
 	return 0;
 fail:
 	snprintf(err, errlen, "cannot create platform devices: %s",
@@ -343,6 +357,9 @@ int arch_vm_create(const struct arch_host *h, struct arch_vm **out, char *err,
 	memset(&acfg, 0, sizeof(acfg));
 	acfg.nr_vcpus = h->nr_vcpus;
 	acfg.has_serial = a->uart != NULL;
+	acfg.has_ged = 1;
+	acfg.ged_base = X86_GED_ADDR;
+	acfg.ged_gsi = X86_GED_GSI;
 	ret = create_pci(a, &acfg, err, errlen);
 	if (ret)
 		goto fail;
@@ -434,6 +451,13 @@ int arch_device_window(struct arch_vm *a, uint64_t *base, uint64_t *size)
 	return 0;
 }
 
+int arch_power_button(struct arch_vm *a)
+{
+	if (!a || !a->ged)
+		return -ENODEV;
+	return ged_notify(a->ged, GED_EVT_POWER_BUTTON);
+}
+
 struct pci_bus *arch_pci_bus(struct arch_vm *a)
 {
 	return a ? a->pci : NULL;
@@ -457,6 +481,7 @@ void arch_vm_destroy(struct arch_vm *a)
 	/* Unmaps every BAR (devices drop their ioeventfds) while the
 	 * devices still exist: vm_virtio_destroy frees them afterwards. */
 	pci_bus_destroy(a->pci);
+	ged_destroy(a->ged);
 	acpi_pm_destroy(a->pm);
 	debug_port_destroy(a->dbg);
 	i8042_destroy(a->i8042);
