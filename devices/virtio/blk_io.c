@@ -436,8 +436,8 @@ static uint8_t vblk_rw(struct vblk *b, struct vblk_queue *q,
 			(unsigned long long)r->sector, strerror(-ret));
 		return VIRTIO_BLK_S_IOERR;
 	}
-	vblk_count(write ? &b->ctr.write_ops : &b->ctr.read_ops, 1);
-	vblk_count(write ? &b->ctr.write_bytes : &b->ctr.read_bytes, len);
+	vblk_count(b, write ? VBLK_CTR_WRITE_OPS : VBLK_CTR_READ_OPS, 1);
+	vblk_count(b, write ? VBLK_CTR_WRITE_BYTES : VBLK_CTR_READ_BYTES, len);
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -522,7 +522,7 @@ static uint8_t vblk_segments(struct vblk *b, struct vblk_queue *q,
 			return VIRTIO_BLK_S_IOERR;
 		}
 	}
-	vblk_count(wz ? &b->ctr.write_zeroes_ops : &b->ctr.discard_ops, 1);
+	vblk_count(b, wz ? VBLK_CTR_WRITE_ZEROES_OPS : VBLK_CTR_DISCARD_OPS, 1);
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -535,7 +535,7 @@ static uint8_t vblk_flush(struct vblk *b, struct vblk_queue *q)
 				b->id, strerror(-ret));
 		return VIRTIO_BLK_S_IOERR;
 	}
-	vblk_count(&b->ctr.flush_ops, 1);
+	vblk_count(b, VBLK_CTR_FLUSH_OPS, 1);
 	return VIRTIO_BLK_S_OK;
 }
 
@@ -552,7 +552,7 @@ uint32_t vblk_req_handle(struct vblk *b, struct vblk_queue *q, bool *inflight)
 	 * (vq_pop checks), so the status is the last byte of the last. */
 	last = c->nr ? &c->buf[c->nr - 1] : NULL;
 	if (!c->in_len || !last || !last->write || !last->len) {
-		vblk_count(&b->ctr.errors, 1);
+		vblk_count(b, VBLK_CTR_ERRORS, 1);
 		log_ratelimited(
 			&q->rl, LOG_WARN,
 			"disk %s: request without a writable status byte dropped",
@@ -603,7 +603,7 @@ uint32_t vblk_req_handle(struct vblk *b, struct vblk_queue *q, bool *inflight)
 	}
 out:
 	if (st != VIRTIO_BLK_S_OK)
-		vblk_count(&b->ctr.errors, 1);
+		vblk_count(b, VBLK_CTR_ERRORS, 1);
 	*r.status = st;
 	return written + 1;
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "devices/counters.h"
 #include "devices/virtio/virtio_blk.h"
 #include "devices/virtio/virtqueue.h"
 #include "vmm/log.h"
@@ -157,13 +158,26 @@ struct vblk {
 	uint64_t capacity; /* sectors */
 	int readonly;
 	uint32_t blk_size;
-	struct vblk_counters ctr;
+	struct dev_counters dc; /* enum vblk_ctr order (vblk_counters) */
 	struct vblk_queue *q; /* info.nr_queues entries */
 };
 
-static inline void vblk_count(uint64_t *ctr, uint64_t n)
+/* Counter indices in b->dc: the field order of struct vblk_counters. */
+enum vblk_ctr {
+	VBLK_CTR_READ_OPS,
+	VBLK_CTR_READ_BYTES,
+	VBLK_CTR_WRITE_OPS,
+	VBLK_CTR_WRITE_BYTES,
+	VBLK_CTR_FLUSH_OPS,
+	VBLK_CTR_DISCARD_OPS,
+	VBLK_CTR_WRITE_ZEROES_OPS,
+	VBLK_CTR_ERRORS,
+	VBLK_CTR_NR
+};
+
+static inline void vblk_count(struct vblk *b, enum vblk_ctr c, uint64_t n)
 {
-	__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+	dev_counter_add(&b->dc, c, n);
 }
 
 /*

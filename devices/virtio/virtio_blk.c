@@ -252,6 +252,18 @@ static int vblk_open(struct vblk *b, const struct vblk_cfg *cfg, char *err,
 	return ret;
 }
 
+/* Cloud Hypervisor's block counter names first, then Nimbus's own. */
+static const char *const vblk_ctr_names[VBLK_CTR_NR] = {
+	[VBLK_CTR_READ_OPS] = DEV_CTR_READ_OPS,
+	[VBLK_CTR_READ_BYTES] = DEV_CTR_READ_BYTES,
+	[VBLK_CTR_WRITE_OPS] = DEV_CTR_WRITE_OPS,
+	[VBLK_CTR_WRITE_BYTES] = DEV_CTR_WRITE_BYTES,
+	[VBLK_CTR_FLUSH_OPS] = "flush_ops",
+	[VBLK_CTR_DISCARD_OPS] = "discard_ops",
+	[VBLK_CTR_WRITE_ZEROES_OPS] = "write_zeroes_ops",
+	[VBLK_CTR_ERRORS] = "errors",
+};
+
 /* One io_uring per queue (BLK_ENGINE_AUTO: when the kernel allows). */
 static int vblk_engine_setup(struct vblk *b, int engine, uint16_t qs, char *err,
 			     size_t errlen)
@@ -296,6 +308,7 @@ int vblk_create(const struct vblk_cfg *cfg, struct vblk **out, char *err,
 		return vblk_err(err, errlen, cfg->path, -ENOMEM,
 				"out of memory");
 	b->io.fd = -1;
+	dev_counters_init(&b->dc, vblk_ctr_names, VBLK_CTR_NR);
 	b->readonly = !!cfg->readonly;
 	b->io.direct = !!cfg->direct;
 	b->path = strdup(cfg->path);
@@ -348,17 +361,21 @@ uint64_t vblk_capacity(struct vblk *b)
 	return b->capacity;
 }
 
-_Static_assert(sizeof(struct vblk_counters) % sizeof(uint64_t) == 0,
-	       "vblk_counters holds only uint64_t fields");
+
+_Static_assert(sizeof(struct vblk_counters) == VBLK_CTR_NR * sizeof(uint64_t),
+	       "vblk_counters: one uint64_t per enum vblk_ctr, same order");
 
 void vblk_get_counters(struct vblk *b, struct vblk_counters *out)
 {
-	const uint64_t *src = (const uint64_t *)&b->ctr;
 	uint64_t *dst = (uint64_t *)out;
-	size_t i;
 
-	for (i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < VBLK_CTR_NR; i++)
+		dst[i] = dev_counter_get(&b->dc, i);
+}
+
+const struct dev_counters *vblk_dev_counters(struct vblk *b)
+{
+	return &b->dc;
 }
 
 void vblk_destroy(struct vblk *b)
@@ -430,17 +447,19 @@ static int vblk_reap(struct vblk *b, struct vblk_queue *q, struct vq *vq)
 
 	while (!blk_aio_reap(q->aio, &b->io, &q->scratch, 0, &c)) {
 		if (c.res) {
-			vblk_count(&b->ctr.errors, 1);
+			vblk_count(b, VBLK_CTR_ERRORS, 1);
 			log_ratelimited(&q->rl, LOG_WARN,
 					"disk %s: %s of %u bytes failed: %s",
 					b->id, c.write ? "write" : "read",
 					c.len, strerror(-c.res));
 		} else {
-			vblk_count(c.write ? &b->ctr.write_ops :
-					     &b->ctr.read_ops,
+			vblk_count(b,
+				   c.write ? VBLK_CTR_WRITE_OPS :
+					     VBLK_CTR_READ_OPS,
 				   1);
-			vblk_count(c.write ? &b->ctr.write_bytes :
-					     &b->ctr.read_bytes,
+			vblk_count(b,
+				   c.write ? VBLK_CTR_WRITE_BYTES :
+					     VBLK_CTR_READ_BYTES,
 				   c.len);
 		}
 		if (vq_push(vq, c.head, c.used))

@@ -196,6 +196,11 @@ const struct virtio_dev_ops *vblk_ops(void);
 /* Snapshot of the counters (each read atomically).  Any thread. */
 void vblk_get_counters(struct vblk *b, struct vblk_counters *out);
 
+/* The same counters for vm.counters (devices/counters.h); valid for the
+ * device's lifetime. */
+struct dev_counters;
+const struct dev_counters *vblk_dev_counters(struct vblk *b);
+
 /* Capacity in 512-byte sectors, as the config space reports it. */
 uint64_t vblk_capacity(struct vblk *b);
 

@@ -271,6 +271,7 @@ static bool start_aio(struct vblkt *t, uint16_t nq)
 static void test_device_many_in_flight(void **state)
 {
 	struct vblkt *t = *state;
+	const struct dev_counters *dc;
 	struct vblk_counters ctr;
 	uint16_t head[NREQ];
 
@@ -296,6 +297,14 @@ static void test_device_many_in_flight(void **state)
 	assert_int_equal(ctr.read_ops, NREQ);
 	assert_int_equal(ctr.read_bytes, NREQ * 4096ull);
 	assert_int_equal(ctr.errors, 0);
+	/* The same numbers under CH's names for vm.counters. */
+	dc = vblk_dev_counters(t->b);
+	assert_string_equal(dc->names[VBLK_CTR_READ_OPS], "read_ops");
+	assert_string_equal(dc->names[VBLK_CTR_READ_BYTES], "read_bytes");
+	assert_int_equal(dev_counter_get(dc, VBLK_CTR_READ_OPS), NREQ);
+	assert_int_equal(dev_counter_get(dc, VBLK_CTR_READ_BYTES),
+			 NREQ * 4096ull);
+	assert_int_equal(dev_counter_get(dc, VBLK_CTR_WRITE_OPS), 0);
 	assert_false(vblkt_needs_reset(t));
 }
 
