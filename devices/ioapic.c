@@ -177,8 +177,15 @@ static void flush(struct ioapic *io, const struct ioapic_batch *b)
 /*
  * Bring the router's route for pin p in line with its entry, then deliver
  * what waited for it.  The router is called with only route_lock held.
+ *
+ * A guest masking a pin keeps its last route (`keep_masked`): the pin
+ * cannot fire while masked (fire() and try_fire_level() check), and the
+ * route is what makes the hypervisor report the EOI of a level interrupt
+ * still in service.  Dropping it left Remote IRR set forever when Linux
+ * masked a level pin before its EOI (free_irq then waited on it).  Only a
+ * reset clears routes.
  */
-static void route_sync(struct ioapic *io, uint32_t p)
+static void route_sync(struct ioapic *io, uint32_t p, bool keep_masked)
 {
 	const struct msi_router *rt = io->cfg.router;
 	struct ioapic_batch b = { 0 };
@@ -188,6 +195,8 @@ static void route_sync(struct ioapic *io, uint32_t p)
 	pthread_mutex_lock(&io->route_lock);
 	pthread_mutex_lock(&io->lock);
 	want = rte_to_msi(io->rte[p]);
+	if (!want.valid && keep_masked && io->route[p].valid)
+		want = io->route[p];
 	if (rt && (want.valid != io->route[p].valid ||
 		   (want.valid && (want.addr != io->route[p].addr ||
 				   want.data != io->route[p].data)))) {
@@ -313,7 +322,7 @@ static int ioapic_mmio_write(void *opaque, uint64_t off, const void *data,
 		pin = write_indirect(io, v);
 	pthread_mutex_unlock(&io->lock);
 	if (pin >= 0)
-		route_sync(io, (uint32_t)pin);
+		route_sync(io, (uint32_t)pin, true);
 	return 0;
 }
 
@@ -382,7 +391,7 @@ void ioapic_reset(struct ioapic *io)
 	io->regsel = 0;
 	pthread_mutex_unlock(&io->lock);
 	for (uint32_t p = 0; p < IOAPIC_NR_PINS; p++)
-		route_sync(io, p);
+		route_sync(io, p, false);
 }
 
 int ioapic_create(const struct ioapic_cfg *cfg, struct ioapic **out)
