@@ -51,6 +51,12 @@ struct virtio_pci_host {
 	 */
 	int (*ioeventfd)(void *opaque, uint64_t addr, uint32_t len, int fd,
 			 int assign);
+	/*
+	 * Optional (may be NULL): the driver activated ("activated", after
+	 * DRIVER_OK) or reset ("reset") device `vd`; for the event monitor.
+	 * vCPU thread; must not block.
+	 */
+	void (*event)(void *opaque, struct virtio_dev *vd, const char *what);
 	void *opaque;
 };
 

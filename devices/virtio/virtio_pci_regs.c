@@ -194,12 +194,20 @@ static uint64_t cc_read(struct virtio_dev *vd, uint32_t off, uint32_t len)
 	}
 }
 
+/* Tell the VMM (event monitor) what happened to the device. */
+static void vd_event(struct virtio_dev *vd, const char *what)
+{
+	if (vd->host->event)
+		vd->host->event(vd->host->opaque, vd, what);
+}
+
 static void reset_device(struct virtio_dev *vd)
 {
 	virtio_pci_quiesce(vd);
 	vd->ops->reset(vd->dev_opaque);
 	virtio_pci_regs_reset(vd);
 	virtio_pci_resume(vd);
+	vd_event(vd, "reset");
 }
 
 /* FEATURES_OK: accept only a subset of what was offered, with VERSION_1
@@ -251,6 +259,7 @@ static uint8_t driver_ok(struct virtio_dev *vd, uint8_t old)
 		return 0;
 	}
 	virtio_pci_kick_all(vd);
+	vd_event(vd, "activated");
 	return 0;
 }
 

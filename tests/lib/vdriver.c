@@ -234,6 +234,19 @@ static int plat_alloc_vectors(void *opaque, uint16_t n, uint32_t *gsi_base,
 	return 0;
 }
 
+/* Device events: counted (any thread). */
+static void plat_event(void *opaque, struct virtio_dev *vd, const char *what)
+{
+	struct vdrv_plat *p = opaque;
+
+	if (!strcmp(what, "activated"))
+		__atomic_fetch_add(&p->nactivated, 1, __ATOMIC_SEQ_CST);
+	else if (!strcmp(what, "reset"))
+		__atomic_fetch_add(&p->nresets, 1, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_add(&p->nbadevents, 1, __ATOMIC_SEQ_CST);
+}
+
 static int plat_ioeventfd(void *opaque, uint64_t addr, uint32_t len, int fd,
 			  int assign)
 {
@@ -300,6 +313,7 @@ void vdrv_plat_init(struct vdrv_plat *p, const struct vdrv_plat_cfg *cfg)
 					    .router = &p->router,
 					    .alloc_vectors = plat_alloc_vectors,
 					    .ioeventfd = plat_ioeventfd,
+					    .event = plat_event,
 					    .opaque = p };
 	assert_int_equal(pci_bus_create(&pc, &p->pb), 0);
 }

@@ -205,6 +205,8 @@ struct vdrv_plat {
 	struct vdrv_ioev live[VDRV_MAX_REC];
 	unsigned int nlive, nassign, ndeassign;
 	unsigned int ioev_bad; /* duplicate, unknown or non-2-byte requests */
+	/* host.event calls: "activated", "reset", anything else (atomic). */
+	unsigned int nactivated, nresets, nbadevents;
 };
 
 /*

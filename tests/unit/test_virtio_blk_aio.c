@@ -364,6 +364,7 @@ static void test_device_two_queues(void **state)
 static void test_device_reset_in_flight(void **state)
 {
 	struct vblkt *t = *state;
+	unsigned int resets;
 
 	if (!start_aio(t, 1))
 		skip();
@@ -372,8 +373,12 @@ static void test_device_reset_in_flight(void **state)
 	vdrv_kick(&t->dev, 0);
 	/* Reset at once: requests still in flight are waited for and
 	 * dropped; the device comes back and serves again. */
+	assert_int_equal(t->plat.nactivated, 1);
+	resets = t->plat.nresets;
 	vdrv_reset(&t->dev);
 	assert_int_equal(vdrv_cc_rd(&t->dev, VDRV_CC_STATUS, 1), 0);
+	/* The event monitor hook saw the reset, then the new activation. */
+	assert_int_equal(t->plat.nresets, resets + 1);
 	for (uint16_t q = 0; q < t->nq; q++) {
 		uint64_t desc = RAM_GPA + 0x8000ull * q;
 
@@ -388,6 +393,8 @@ static void test_device_reset_in_flight(void **state)
 	assert_true(vdrv_vq_wait_used(&t->dq[0], 4));
 	for (unsigned int i = 0; i < 4; i++)
 		check_read(t, i, 100);
+	assert_int_equal(t->plat.nactivated, 2);
+	assert_int_equal(t->plat.nbadevents, 0);
 	assert_false(vblkt_needs_reset(t));
 }
 
