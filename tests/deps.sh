@@ -7,7 +7,8 @@ set -e
 want="gcc make pkg-config libjansson-dev libseccomp-dev libcmocka-dev liburing-dev"
 case "${1:-build}" in
 check) want="$want qemu-system-x86 qemu-utils busybox-static cpio xz-utils \
-	e2fsprogs dpkg-dev zstd lz4 libc6-dev binutils python3 debootstrap" ;;
+	e2fsprogs dpkg-dev zstd lz4 libc6-dev binutils python3 debootstrap \
+	clang libclang-rt-14-dev" ;;
 esac
 missing=""
 for p in $want; do

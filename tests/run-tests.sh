@@ -7,10 +7,10 @@
 # With CI=true a SKIP counts as a failure: CI machines can run everything.
 #
 # Environment: O (build dir, default build), TESTS (space-separated subset
-# of: unit kvm e2e; default all), E2E=0 to leave out the end-to-end boots.
+# of: unit fuzz kvm e2e; default all), E2E=0 to leave out the end-to-end boots.
 set -u
 O=${O:-build}
-TESTS=${TESTS:-unit kvm e2e}
+TESTS=${TESTS:-unit fuzz kvm e2e}
 [ "${E2E:-1}" = 0 ] && TESTS=${TESTS//e2e/}
 export NIMBUS_PLUGIN_PATH="$(realpath "$O/plugins")"
 LOGDIR="$O/test-logs"
@@ -94,6 +94,13 @@ if [[ " $TESTS " == *" unit "* ]]; then
 		[ -x "$t" ] || continue
 		run_cmocka "unit/$(basename "$t")" "$t"
 	done
+fi
+
+# Every fuzz target for a short time (make fuzz; FUZZ_SECONDS, default 10).
+if [[ " $TESTS " == *" fuzz "* ]]; then
+	echo "== fuzzing (libFuzzer, ${FUZZ_SECONDS:-10} s per target)"
+	run_lines fuzz make --no-print-directory fuzz O="$O" \
+		FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 fi
 
 if [[ " $TESTS " == *" kvm "* ]]; then
