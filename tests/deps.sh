@@ -4,11 +4,12 @@
 #   tests/deps.sh build   - compilers and libraries for `make`
 #   tests/deps.sh check   - plus what `make check` needs (QEMU, busybox, ...)
 set -e
-want="gcc make pkg-config libjansson-dev libseccomp-dev libcmocka-dev liburing-dev"
+want="gcc make pkg-config libjansson-dev libseccomp-dev libcmocka-dev liburing-dev \
+	libfdt-dev"
 case "${1:-build}" in
 check) want="$want qemu-system-x86 qemu-utils busybox-static cpio xz-utils \
 	e2fsprogs dpkg-dev zstd lz4 libc6-dev binutils python3 debootstrap \
-	clang libclang-rt-14-dev" ;;
+	clang libclang-rt-14-dev device-tree-compiler" ;;
 esac
 missing=""
 for p in $want; do

@@ -7,11 +7,12 @@
 # With CI=true a SKIP counts as a failure: CI machines can run everything.
 #
 # Environment: O (build dir, default build), TESTS (space-separated subset
-# of: unit fuzz kvm e2e; default all), E2E=0 to leave out the end-to-end boots.
+# of: unit fuzz kvm e2e e2e-arm64; default all), E2E=0 to leave out the
+# end-to-end boots (both arches).
 set -u
 O=${O:-build}
-TESTS=${TESTS:-unit fuzz kvm e2e}
-[ "${E2E:-1}" = 0 ] && TESTS=${TESTS//e2e/}
+TESTS=${TESTS:-unit fuzz kvm e2e e2e-arm64}
+[ "${E2E:-1}" = 0 ] && TESTS=${TESTS//e2e-arm64/} && TESTS=${TESTS//e2e/}
 export NIMBUS_PLUGIN_PATH="$(realpath "$O/plugins")"
 LOGDIR="$O/test-logs"
 mkdir -p "$LOGDIR"
@@ -126,6 +127,13 @@ fi
 if [[ " $TESTS " == *" e2e "* ]] && [ -x tests/e2e/run-e2e.sh ]; then
 	echo "== end-to-end Linux boots (emulated host)"
 	run_lines e2e env O="$O" L2_VMM="${L2_VMM:-nimbus}" tests/e2e/run-e2e.sh
+fi
+
+# AArch64: the cross build and the arm64 guests in an emulated arm64 host
+# (tests/e2e-arm64; installs its packages when missing).
+if [[ " $TESTS " == *" e2e-arm64 "* ]] && [ -x tests/e2e-arm64/run.sh ]; then
+	echo "== AArch64 end-to-end (emulated arm64 host)"
+	run_lines e2e-arm64 env O="$O" tests/e2e-arm64/run.sh
 fi
 
 echo

@@ -44,6 +44,7 @@ struct nimbus {
 	struct evmon *evmon;
 	struct api_server *api;
 	struct lifecycle lc;
+	int term_seen; /* SIGTERM pressed the power button already */
 	struct api_ctx actx;
 };
 
@@ -93,6 +94,17 @@ static void on_signal(void *opaque, int fd, uint32_t events)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
+#if defined(__aarch64__)
+	/* The first SIGTERM presses the power button (PL061 power key), so
+	 * the guest shuts down cleanly and the VM powers off (status 0); a
+	 * second one, or no running VM, stops at once. */
+	if (si.ssi_signo == SIGTERM && !n->term_seen &&
+	    !lc_power_button(&n->lc, NULL, 0)) {
+		n->term_seen = 1;
+		log_info("SIGTERM: power button pressed");
+		return;
+	}
+#endif
 	log_info("received signal %u, shutting down", si.ssi_signo);
 	lc_exit(&n->lc, 0);
 }

@@ -32,6 +32,20 @@ static int routes_push(struct vm *vm)
 	return ret;
 }
 
+/* The ITS device id of the PCI function that owns `gsi`: its requester
+ * id (bus 0: the devfn), which the aarch64 FDT's msi-map passes through
+ * unchanged; 0 when no device owns it.  x86 backends ignore it. */
+static uint32_t msi_devid(struct vm *vm, uint32_t gsi)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vdevs; i++)
+		if (gsi >= vm->vdevs[i].gsi_base &&
+		    gsi - vm->vdevs[i].gsi_base < vm->vdevs[i].nr_gsi)
+			return vm->vdevs[i].devfn;
+	return 0;
+}
+
 static int route_set(void *opaque, uint32_t gsi, uint64_t addr, uint32_t data)
 {
 	struct vm *vm = opaque;
@@ -67,6 +81,7 @@ static int route_set(void *opaque, uint32_t gsi, uint64_t addr, uint32_t data)
 	r->type = HV_ROUTE_MSI;
 	r->u.msi.addr = addr;
 	r->u.msi.data = data;
+	r->u.msi.devid = msi_devid(vm, gsi);
 	ret = routes_push(vm);
 out:
 	pthread_mutex_unlock(&vm->route_lock);

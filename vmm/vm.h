@@ -56,6 +56,7 @@ struct vm_vdev {
 	void *dev; /* the device model (vrng, vcon, vblk) */
 	struct virtio_dev *vd; /* its transport */
 	uint8_t devfn;
+	uint32_t gsi_base, nr_gsi; /* its MSI-X vectors' GSIs */
 };
 
 enum vm_stop_reason {

@@ -96,6 +96,7 @@ static int add_device(struct vm *vm, const struct virtio_dev_info *info,
 		      const struct virtio_dev_ops *ops, void *dev, int kind,
 		      char *err, size_t errlen)
 {
+	uint32_t gsi0;
 	struct vm_vdev *v;
 	uint8_t devfn;
 	int ret;
@@ -109,6 +110,7 @@ static int add_device(struct vm *vm, const struct virtio_dev_info *info,
 	v->kind = kind;
 	v->dev = dev;
 	vm->nr_vdevs++;
+	gsi0 = vm->next_gsi ? vm->next_gsi : VM_GSI_MSI_BASE;
 	ret = virtio_pci_create(info, ops, dev, &vm->vhost, &v->vd);
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot create the transport: %s",
@@ -122,6 +124,9 @@ static int add_device(struct vm *vm, const struct virtio_dev_info *info,
 		return ret;
 	}
 	v->devfn = devfn;
+	/* alloc_vectors handed this device [gsi0, next_gsi). */
+	v->gsi_base = gsi0;
+	v->nr_gsi = vm->next_gsi > gsi0 ? vm->next_gsi - gsi0 : 0;
 	ret = virtio_pci_start(v->vd);
 	if (ret)
 		snprintf(err, errlen, "%s: cannot start its worker: %s",

@@ -6,7 +6,8 @@
  *
  * Interrupts use KVM's split irqchip: the LAPIC lives in the kernel, the
  * IOAPIC/PIC in userspace, and device pins reach the guest as MSI routes
- * driven by irqfds.
+ * driven by irqfds.  On aarch64 the irqchip ops are kvm_aarch64.c's
+ * in-kernel vGICv3 + ITS instead (the #if defined(__aarch64__) blocks).
  */
 #define LOG_MOD "kvm"
 
@@ -31,12 +32,17 @@
  * logging, and vCPU creation (vCPU threads may create their vCPU late). */
 /* clang-format off */
 static const unsigned long kvm_ioctl_allowlist[] = {
-	KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
-	KVM_IRQ_LINE, KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
+	KVM_RUN, KVM_IRQ_LINE, KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
 	KVM_SIGNAL_MSI, KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG,
-	KVM_CHECK_EXTENSION, KVM_CREATE_VCPU, KVM_GET_SUPPORTED_CPUID,
-	KVM_SET_CPUID2, KVM_GET_TSC_KHZ, KVM_SET_MSRS, KVM_GET_LAPIC,
-	KVM_SET_LAPIC,
+	KVM_CHECK_EXTENSION, KVM_CREATE_VCPU,
+#if defined(__aarch64__)
+	KVM_GET_ONE_REG, KVM_SET_ONE_REG, KVM_ARM_PREFERRED_TARGET,
+	KVM_ARM_VCPU_INIT, KVM_GET_MP_STATE, KVM_SET_MP_STATE,
+#else
+	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS,
+	KVM_GET_SUPPORTED_CPUID, KVM_SET_CPUID2, KVM_GET_TSC_KHZ,
+	KVM_SET_MSRS, KVM_GET_LAPIC, KVM_SET_LAPIC,
+#endif
 };
 
 /* Capabilities the plugin cannot work without. */
@@ -46,8 +52,12 @@ static const struct {
 	const char *name;
 } kvm_required_caps[] = {
 	KVM_CAP(USER_MEMORY), KVM_CAP(IRQFD), KVM_CAP(IOEVENTFD),
-	KVM_CAP(IRQ_ROUTING), KVM_CAP(SPLIT_IRQCHIP), KVM_CAP(IMMEDIATE_EXIT),
-	KVM_CAP(SIGNAL_MSI),
+	KVM_CAP(IRQ_ROUTING), KVM_CAP(IMMEDIATE_EXIT), KVM_CAP(SIGNAL_MSI),
+#if defined(__aarch64__)
+	KVM_CAP(ONE_REG), KVM_CAP(ARM_PSCI_0_2), KVM_CAP(DEVICE_CTRL),
+#else
+	KVM_CAP(SPLIT_IRQCHIP),
+#endif
 };
 /* clang-format on */
 
@@ -190,6 +200,11 @@ static int kvm_get_caps(struct hv *hv, struct hv_caps *caps)
 		caps->flags |= HV_CAP_SPLIT_IRQCHIP;
 	if (kvm_check_cap(fd, KVM_CAP_SIGNAL_MSI))
 		caps->flags |= HV_CAP_SIGNAL_MSI;
+#if defined(__aarch64__)
+	/* The in-kernel vGICv3 (+ITS) is what kvm_aarch64.c drives; KVM
+	 * reports it only per VM, so probing is left to irqchip_create. */
+	caps->flags |= HV_CAP_GICV3;
+#endif
 	caps->max_vcpus = hv->max_vcpus;
 	caps->max_gsi = hv->max_gsi;
 	caps->ipa_bits = kvm_arch_ipa_bits(hv);
@@ -255,6 +270,9 @@ static void kvm_vm_destroy(struct hv_vm *vm)
 	for (i = 0; i < vm->nr_slots; i++)
 		free(vm->slots[i].dirty);
 	free(vm->slots);
+#if defined(__aarch64__)
+	kvm_a64_vm_fini(vm);
+#endif
 	close(vm->fd);
 	vm->hv->nr_vms--;
 	free(vm);
@@ -262,6 +280,7 @@ static void kvm_vm_destroy(struct hv_vm *vm)
 
 /* --- interrupts ---------------------------------------------------------- */
 
+#if !defined(__aarch64__)
 static int kvm_irqchip_create(struct hv_vm *vm,
 			      const struct hv_irqchip_config *cfg)
 {
@@ -303,6 +322,7 @@ static int kvm_irq_line(struct hv_vm *vm, uint32_t gsi, int level)
 		return -ENXIO;
 	return kvm_ioctl(vm->fd, KVM_IRQ_LINE, &irq);
 }
+#endif /* aarch64: kvm_aarch64.c has the vGICv3 versions */
 
 static int kvm_set_irqfd(struct hv_vm *vm, int efd, uint32_t gsi,
 			 int resample_efd, int assign)
@@ -312,6 +332,11 @@ static int kvm_set_irqfd(struct hv_vm *vm, int efd, uint32_t gsi,
 
 	if (efd < 0 || gsi >= vm->hv->max_gsi)
 		return -EINVAL;
+#if defined(__aarch64__)
+	ret = kvm_a64_irqfd_early(vm, efd, gsi, resample_efd, assign);
+	if (ret <= 0)
+		return ret;
+#endif
 	/* KVM refuses resample fds with the split irqchip (-EINVAL): level
 	 * pins there use level MSI routes below nr_pins and HV_EXIT_EOI. */
 	if (!assign) {
@@ -369,8 +394,8 @@ static int kvm_set_ioeventfd(struct hv_vm *vm, const struct hv_ioeventfd *ioe,
 	return ret < 0 ? ret : 0;
 }
 
-/* Replace KVM's whole GSI routing table.  The MSI device id is ignored on
- * x86, which has no ITS. */
+/* Replace KVM's whole GSI routing table.  The MSI device id is passed only
+ * when the VM has an ITS (aarch64); x86 has none. */
 static int kvm_set_routes(struct hv_vm *vm, const struct hv_route *r,
 			  uint32_t n)
 {
@@ -398,6 +423,10 @@ static int kvm_set_routes(struct hv_vm *vm, const struct hv_route *r,
 			e->u.msi.address_lo = (uint32_t)r[i].u.msi.addr;
 			e->u.msi.address_hi = (uint32_t)(r[i].u.msi.addr >> 32);
 			e->u.msi.data = r[i].u.msi.data;
+			if (vm->msi_devid) {
+				e->flags = KVM_MSI_VALID_DEVID;
+				e->u.msi.devid = r[i].u.msi.devid;
+			}
 			break;
 		case HV_ROUTE_IRQCHIP:
 			e->type = KVM_IRQ_ROUTING_IRQCHIP;
@@ -428,6 +457,10 @@ static int kvm_signal_msi(struct hv_vm *vm, uint64_t addr, uint32_t data,
 	};
 	int ret;
 
+	if (vm->msi_devid) {
+		msi.flags = KVM_MSI_VALID_DEVID;
+		msi.devid = devid;
+	}
 	/* > 0 delivered, 0 blocked by the guest (still a success). */
 	ret = kvm_ioctl(vm->fd, KVM_SIGNAL_MSI, &msi);
 	return ret < 0 ? ret : 0;
@@ -448,9 +481,15 @@ static const struct hv_ops kvm_ops = {
 	.unmap_memory = kvm_unmap_memory,
 	.dirty_log_enable = kvm_dirty_log_enable,
 	.dirty_log_fetch = kvm_dirty_log_fetch,
+#if defined(__aarch64__)
+	.irqchip_create = kvm_a64_irqchip_create,
+	.irqchip_finalize = kvm_a64_irqchip_finalize,
+	.irq_line = kvm_a64_irq_line,
+#else
 	.irqchip_create = kvm_irqchip_create,
 	.irqchip_finalize = kvm_irqchip_finalize,
 	.irq_line = kvm_irq_line,
+#endif
 	.irqfd = kvm_set_irqfd,
 	.ioeventfd = kvm_set_ioeventfd,
 	.set_routes = kvm_set_routes,

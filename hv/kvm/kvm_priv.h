@@ -65,6 +65,10 @@ struct hv_vm {
 	bool irqchip; /* split irqchip enabled */
 	struct kvm_slot *slots;
 	uint32_t nr_slots; /* allocated entries of slots[] */
+	/* MSI routes and signals carry a device id (aarch64 with an ITS). */
+	bool msi_devid;
+	/* aarch64: vGIC/ITS state, owned by kvm_aarch64.c (NULL on x86). */
+	struct kvm_a64_vm *a64;
 };
 
 /* A tiny rate limiter for messages a guest can provoke. */
@@ -170,6 +174,26 @@ int kvm_vcpu_set_regs(struct hv_vcpu *vcpu, uint32_t set, const void *buf,
 		      size_t len);
 int kvm_vcpu_get_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t *val);
 int kvm_vcpu_set_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t val);
+
+#if defined(__aarch64__)
+/* --- provided by kvm_aarch64.c (aarch64 only) --------------------------- */
+
+/* Free the vGIC/ITS state (vm_destroy, before the VM fd is closed). */
+void kvm_a64_vm_fini(struct hv_vm *vm);
+/* The irqchip ops of struct hv_ops for HV_IRQCHIP_GICV3: the vGICv3 (and
+ * ITS when its_base is set) before the vCPUs, KVM_DEV_ARM_VGIC_CTRL_INIT
+ * at finalize, SPI `gsi` (INTID 32 + gsi) through KVM_IRQ_LINE. */
+int kvm_a64_irqchip_create(struct hv_vm *vm,
+			   const struct hv_irqchip_config *cfg);
+int kvm_a64_irqchip_finalize(struct hv_vm *vm);
+int kvm_a64_irq_line(struct hv_vm *vm, uint32_t gsi, int level);
+/* KVM refuses KVM_IRQFD until the vGIC is initialised: before finalize
+ * this records (or forgets, assign = 0) the binding and returns 0 (or
+ * -errno); finalize binds them.  Returns 1 when the vGIC is ready and the
+ * caller should issue KVM_IRQFD itself. */
+int kvm_a64_irqfd_early(struct hv_vm *vm, int efd, uint32_t gsi,
+			int resample_efd, int assign);
+#endif
 
 /* --- provided by kvm_cpuid_x86_64.c (x86_64 only) ----------------------- */
 
