@@ -157,7 +157,8 @@ $(O)/tests/unit/%: $(O)/tests/unit/%.o $(TESTLIB_OBJS) $(FAKE_OBJ) $(CORE_LIB)
 
 $(O)/tests/kvm/%: $(O)/tests/kvm/%.o $(TESTLIB_OBJS) $(CORE_LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CORE_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(JANSSON_LIBS) \
+		$(SECCOMP_LIBS) $(CORE_LIBS)
 
 test-bins: | deps-check
 test-bins: all $(UNIT_BINS) $(KVMTEST_BINS) $(TEST_PLUGINS) \

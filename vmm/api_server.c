@@ -29,6 +29,7 @@
 #define LOG_MOD "api"
 #include "vmm/api_server.h"
 #include "vmm/log.h"
+#include "vmm/sandbox.h"
 
 #define RBUF_MAX (API_HTTP_HEAD_MAX + API_HTTP_BODY_MAX)
 
@@ -409,8 +410,15 @@ static void *server_thread(void *arg)
 	unsigned int map[API_SRV_MAX_CONNS + 2];
 	uint64_t now, next, stop_deadline = 0;
 	unsigned int i, n;
-	int timeout;
+	int timeout, ret;
 
+	ret = sandbox_install(s->cfg.sandbox, SANDBOX_API);
+	if (ret) {
+		/* Never parse a client's bytes unfiltered. */
+		log_err("API thread: cannot install the seccomp filter: %s",
+			strerror(-ret));
+		return NULL;
+	}
 	for (;;) {
 		take_answers(s);
 		now = now_ms();

@@ -58,11 +58,15 @@ struct api_response {
 typedef void api_handler_fn(void *opaque, const struct api_request *req,
 			    struct api_response *resp);
 
+struct sandbox;
+
 struct api_server_cfg {
 	const struct endpoint_config *ep; /* path= or fd= */
 	struct event_loop *loop; /* where handlers run */
 	api_handler_fn *handler;
 	void *opaque;
+	/* Seccomp filters; the thread installs SANDBOX_API (NULL: none). */
+	const struct sandbox *sandbox;
 	/* Timeouts in ms; 0 = the API_SRV_*_MS defaults (tests shorten). */
 	unsigned int request_ms, idle_ms, write_ms, answer_ms;
 };

@@ -145,6 +145,7 @@ static int vm_build(struct lifecycle *lc, char *err, size_t errlen)
 	vm->vcon_opaque = lc->vconsole;
 	vm->kick_signo = lc->c.kick_signo;
 	vm->evmon = lc->c.evmon;
+	vm->sandbox = lc->c.sandbox;
 	ret = vm_create(lc->cfg, lc->c.ops, lc->c.hv, lc->c.loop, vm, err,
 			errlen);
 	if (ret)

@@ -42,6 +42,7 @@
 
 struct console;
 struct evmon;
+struct sandbox;
 
 enum lc_state {
 	LC_NONE = 0, /* no VM created (vm.info answers 404) */
@@ -56,6 +57,8 @@ struct lifecycle_cfg {
 	struct hv *hv;
 	struct event_loop *loop;
 	struct evmon *evmon; /* NULL: no event monitor */
+	/* Filters the VM's threads install (NULL: none). */
+	const struct sandbox *sandbox;
 	int kick_signo;
 	int keep_alive; /* an API exists: the VMM outlives its VM */
 };

@@ -38,6 +38,11 @@ int log_get_level(void)
 	return log_cfg.level;
 }
 
+int log_get_fd(void)
+{
+	return log_cfg.fd;
+}
+
 void log_set_fd(int fd)
 {
 	log_cfg.fd = fd;

@@ -29,6 +29,8 @@ enum log_level {
 void log_set_level(int level);
 int log_get_level(void);
 void log_set_fd(int fd);
+/* The fd log lines go to (2 unless log_set_fd changed it).  Any thread. */
+int log_get_fd(void);
 
 /* Monotonic nanoseconds since log_init_clock (called by main first). */
 void log_init_clock(void);

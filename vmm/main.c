@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "vmm/evmon.h"
 #include "vmm/lifecycle.h"
 #include "vmm/log.h"
+#include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 
 #define KICK_SIGNAL SIGUSR1
@@ -46,6 +48,7 @@ struct nimbus {
 	struct lifecycle lc;
 	int term_seen; /* SIGTERM pressed the power button already */
 	struct api_ctx actx;
+	struct sandbox *sandbox;
 };
 
 static void plugin_log(int level, const char *fmt, ...)
@@ -118,6 +121,7 @@ static int start_api(struct nimbus *n)
 		.loop = n->loop,
 		.handler = api_handle,
 		.opaque = &n->actx,
+		.sandbox = n->sandbox,
 	};
 	char err[512] = "";
 	int ret;
@@ -130,6 +134,34 @@ static int start_api(struct nimbus *n)
 		fprintf(stderr, "nimbus: %s\n", err);
 	else if (n->cfg.api.path)
 		log_info("API server on %s", n->cfg.api.path);
+	return ret;
+}
+
+/* Build the seccomp filters (--seccomp true|log; nothing for false). */
+static int start_sandbox(struct nimbus *n)
+{
+	struct sandbox_ctx sctx = {
+		.mode = n->cfg.seccomp,
+		.log_fd = log_get_fd(),
+		.kick_signo = KICK_SIGNAL,
+	};
+	int ret;
+
+	/* glibc's strerror() may open a message catalog the first time
+	 * (gettext, per LANG); do it now, before any thread is filtered. */
+	(void)strerror(EPIPE);
+	ret = HV_CALL(n->plugin.ops, get_ioctl_allowlist, n->hv,
+		      &sctx.hv_ioctls, &sctx.nr_hv_ioctls);
+	if (ret && ret != -EOPNOTSUPP) {
+		fprintf(stderr, "nimbus: plugin ioctl list: %s\n",
+			strerror(-ret));
+		return ret;
+	}
+	ret = sandbox_new(&sctx, &n->sandbox);
+	if (ret)
+		fprintf(stderr,
+			"nimbus: cannot build the seccomp filters: %s\n",
+			strerror(-ret));
 	return ret;
 }
 
@@ -184,15 +216,13 @@ static int run(struct nimbus *n)
 	evmon_emit(n->evmon, "vmm", "starting", NULL);
 	/* lc is used by API handlers, which only run inside the loop. */
 	lc_init(&n->lc, &lcfg);
-	if (start_api(n))
-		goto out_evmon;
 	err[0] = '\0';
 	ret = plugin_select(n->cfg.hv, n->cfg.hv_plugin, NIMBUS_PLUGINDIR,
 			    &host, &n->plugin, err, sizeof(err));
 	if (ret) {
 		/* The loader's messages carry the "nimbus: " prefix. */
 		fprintf(stderr, "%s\n", err);
-		goto out_api;
+		goto out_evmon;
 	}
 	log_info("hypervisor plugin %s (%s)", n->plugin.desc->name,
 		 n->plugin.path);
@@ -202,11 +232,26 @@ static int run(struct nimbus *n)
 			n->plugin.desc->name, strerror(-ret));
 		goto out_plugin;
 	}
+	/* The filters need the plugin's ioctls; every thread started from
+	 * here on installs its own, the main thread right away. */
+	ret = start_sandbox(n);
+	if (ret)
+		goto out_hv;
+	if (start_api(n))
+		goto out_sandbox;
+	ret = sandbox_install(n->sandbox, SANDBOX_MAIN);
+	if (ret) {
+		fprintf(stderr,
+			"nimbus: cannot install the seccomp filter: %s\n",
+			strerror(-ret));
+		goto out_api;
+	}
 	lcfg = (struct lifecycle_cfg){
 		.ops = n->plugin.ops,
 		.hv = n->hv,
 		.loop = n->loop,
 		.evmon = n->evmon,
+		.sandbox = n->sandbox,
 		.kick_signo = KICK_SIGNAL,
 		.keep_alive = n->api != NULL,
 	};
@@ -228,11 +273,14 @@ out_lc:
 	api_server_stop(n->api);
 	n->api = NULL;
 	lc_fini(&n->lc);
+out_api:
+	api_server_stop(n->api);
+out_sandbox:
+	sandbox_free(n->sandbox);
+out_hv:
 	n->plugin.ops->close(n->hv);
 out_plugin:
 	plugin_unload(&n->plugin);
-out_api:
-	api_server_stop(n->api);
 out_evmon:
 	evmon_emit(n->evmon, "vmm", "shutdown", NULL);
 	evmon_close(n->evmon);
@@ -250,6 +298,10 @@ int main(int argc, char **argv)
 
 	memset(&n, 0, sizeof(n));
 	n.sig_fd = -1;
+	/* One malloc arena: glibc shrinking a thread's own arena reads
+	 * /proc/sys/vm/overcommit_memory, which the seccomp filters of those
+	 * threads rightly refuse (openat). */
+	mallopt(M_ARENA_MAX, 1);
 	log_init_clock();
 	ret = cli_parse(argc, argv, &n.cfg, err, sizeof(err));
 	if (ret < 0) {

@@ -10,6 +10,7 @@
 #include "arch/arch.h"
 #include "hv/hv_call.h"
 #include "vmm/log.h"
+#include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -194,6 +195,13 @@ void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	ret = vcpu_setup(v);
+	/* From here on the thread only runs the guest and its devices. */
+	if (!ret) {
+		ret = sandbox_install(vm->sandbox, SANDBOX_VCPU);
+		if (ret)
+			log_err("vCPU %u: cannot install the seccomp filter: %s",
+				v->id, strerror(-ret));
+	}
 	pthread_mutex_lock(&vm->lock);
 	vm->started++;
 	if (ret && !vm->setup_err)

@@ -37,6 +37,7 @@ struct vcpu;
 struct pci_bus;
 struct vcon;
 struct evmon;
+struct sandbox;
 struct dev_counters;
 struct pvpanic;
 
@@ -57,6 +58,7 @@ struct vm_vdev {
 	struct virtio_dev *vd; /* its transport */
 	uint8_t devfn;
 	uint32_t gsi_base, nr_gsi; /* its MSI-X vectors' GSIs */
+	const char *id; /* for events and counters (config-owned) */
 };
 
 enum vm_stop_reason {
@@ -119,6 +121,8 @@ struct vm {
 
 	/* Event monitor (NULL: none); set by the owner before vm_create. */
 	struct evmon *evmon;
+	/* Seccomp filters for its vCPU and device threads, or NULL. */
+	const struct sandbox *sandbox;
 	struct pvpanic *pvpanic; /* --pvpanic device, or NULL */
 	struct vm_counters_entry counters[VM_MAX_COUNTERS];
 	unsigned int nr_counters;

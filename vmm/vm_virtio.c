@@ -17,6 +17,7 @@
 #include "devices/virtio/virtio_rng.h"
 #include "hv/hv_call.h"
 #include "vmm/log.h"
+#include "vmm/evmon.h"
 #include "vmm/vm.h"
 #include "vmm/vm_virtio.h"
 
@@ -92,6 +93,18 @@ static void destroy_model(int kind, void *dev)
 
 /* Wrap one device model into a transport on the PCI bus and start it.
  * Takes ownership of `dev` whatever happens. */
+/* A device was activated or reset by its driver: an event. */
+static void vdev_event(void *opaque, struct virtio_dev *vd, const char *what)
+{
+	struct vm *vm = opaque;
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vdevs; i++)
+		if (vm->vdevs[i].vd == vd && vm->vdevs[i].id)
+			evmon_emit(vm->evmon, "virtio-device", what, "id",
+				   vm->vdevs[i].id, NULL);
+}
+
 static int add_device(struct vm *vm, const struct virtio_dev_info *info,
 		      const struct virtio_dev_ops *ops, void *dev, int kind,
 		      char *err, size_t errlen)
@@ -150,6 +163,8 @@ int vm_virtio_create(struct vm *vm, char *err, size_t errlen)
 		.router = &vm->router,
 		.alloc_vectors = alloc_vectors,
 		.ioeventfd = ioeventfd,
+		.event = vdev_event,
+		.sandbox = vm->sandbox,
 		.opaque = vm,
 	};
 	{
@@ -167,6 +182,7 @@ int vm_virtio_create(struct vm *vm, char *err, size_t errlen)
 				 err, errlen);
 		if (ret)
 			return ret;
+		vm->vdevs[vm->nr_vdevs - 1].id = "_rng";
 	}
 	if (cfg->console.mode != CONSOLE_OFF) {
 		struct vcon_cfg ccfg = {
@@ -187,6 +203,7 @@ int vm_virtio_create(struct vm *vm, char *err, size_t errlen)
 				 VM_VDEV_CONSOLE, err, errlen);
 		if (ret)
 			return ret;
+		vm->vdevs[vm->nr_vdevs - 1].id = "_console";
 	}
 	for (i = 0; i < cfg->nr_disks; i++) {
 		const struct disk_config *d = &cfg->disks[i];
@@ -209,6 +226,13 @@ int vm_virtio_create(struct vm *vm, char *err, size_t errlen)
 				 err, errlen);
 		if (ret)
 			return ret;
+		vm->vdevs[vm->nr_vdevs - 1].id = d->id;
+		ret = vm_counters_add(vm, d->id, vblk_dev_counters(b));
+		if (ret) {
+			snprintf(err, errlen, "disk %s: counters: %s", d->id,
+				 strerror(-ret));
+			return ret;
+		}
 	}
 	return 0;
 }

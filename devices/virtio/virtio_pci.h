@@ -28,6 +28,8 @@
 #include "devices/virtio/virtio.h"
 #include "vmm/guest_mem.h"
 
+struct sandbox;
+
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_DEVICE_BASE 0x1040
 #define VIRTIO_PCI_BAR 0 /* the one BAR (64-bit, uses slots 0-1) */
@@ -57,6 +59,9 @@ struct virtio_pci_host {
 	 * vCPU thread; must not block.
 	 */
 	void (*event)(void *opaque, struct virtio_dev *vd, const char *what);
+	/* Seccomp filters: each worker installs its device kind's (NULL:
+	 * none).  Must outlive the device. */
+	const struct sandbox *sandbox;
 	void *opaque;
 };
 

@@ -19,6 +19,7 @@
 #define LOG_MOD "virtio-pci"
 #include "devices/virtio/virtio_pci_priv.h"
 #include "vmm/log.h"
+#include "vmm/sandbox.h"
 
 #define WORKER_EVENTS 16
 
@@ -70,6 +71,14 @@ static void *worker(void *arg)
 	eventfd_t v;
 	int n;
 
+	n = sandbox_install(vd->host->sandbox,
+			    sandbox_virtio_kind(vd->info->device_id));
+	if (n) {
+		/* Never serve the guest unfiltered: the device stays idle. */
+		log_err("%s: cannot install the seccomp filter: %s",
+			vd->info->name, strerror(-n));
+		goto gone;
+	}
 	for (;;) {
 		n = epoll_wait(w->epfd, ev, WORKER_EVENTS, -1);
 		if (n < 0 && errno == EINTR)
@@ -99,6 +108,7 @@ static void *worker(void *arg)
 						      (uint16_t)qidx);
 		}
 	}
+gone:
 	/* Gone for good: count as paused so quiescers never wait. */
 	pthread_mutex_lock(&vd->wlock);
 	if (!w->paused) {

@@ -29,11 +29,19 @@
  * (un)mapping, interrupt plumbing and the dirty bitmap.  The numbers are
  * reused across fd types, which the filter cannot tell apart anyway. */
 static const unsigned long mshv_ioctl_allowlist[] = {
-	MSHV_RUN_VP,	      MSHV_ROOT_HVCALL,
-	MSHV_GET_VP_STATE,    MSHV_SET_VP_STATE,
-	MSHV_CREATE_VP,	      MSHV_SET_GUEST_MEMORY,
-	MSHV_IRQFD,	      MSHV_IOEVENTFD,
-	MSHV_SET_MSI_ROUTING, MSHV_GET_GPAP_ACCESS_BITMAP,
+	MSHV_RUN_VP,
+	MSHV_ROOT_HVCALL,
+	MSHV_GET_VP_STATE,
+	MSHV_SET_VP_STATE,
+	MSHV_CREATE_VP,
+	MSHV_SET_GUEST_MEMORY,
+	MSHV_IRQFD,
+	MSHV_IOEVENTFD,
+	MSHV_SET_MSI_ROUTING,
+	MSHV_GET_GPAP_ACCESS_BITMAP,
+	/* A reboot or vm.create makes a new partition, sandboxed. */
+	MSHV_CREATE_PARTITION,
+	MSHV_INITIALIZE_PARTITION,
 };
 
 int mshv_ioctl(struct hv *hv, int fd, unsigned long req, void *arg)

@@ -131,16 +131,17 @@ int mshv_vcpu_set_regs(struct hv_vcpu *vcpu, uint32_t set, const void *buf,
 int mshv_vcpu_get_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t *val);
 int mshv_vcpu_set_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t val);
 
-/* A complete struct hv_ops initializer around a variant's probe/open. */
+/* A complete struct hv_ops initializer around a variant's probe/open and
+ * ioctl list (the simulator's system calls are not MSHV's). */
 /* clang-format off */
-#define MSHV_HV_OPS_INIT(probe_fn, open_fn)				\
+#define MSHV_HV_OPS_INIT_IOCTLS(probe_fn, open_fn, ioctls_fn)		\
 	{								\
 		.size = sizeof(struct hv_ops),				\
 		.probe = (probe_fn),					\
 		.open = (open_fn),					\
 		.close = mshv_close,					\
 		.get_caps = mshv_get_caps,				\
-		.get_ioctl_allowlist = mshv_get_ioctl_allowlist,	\
+		.get_ioctl_allowlist = (ioctls_fn),	\
 		.vm_create = mshv_vm_create,				\
 		.vm_destroy = mshv_vm_destroy,				\
 		.map_memory = mshv_map_memory,				\
@@ -164,5 +165,9 @@ int mshv_vcpu_set_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t val);
 		.vcpu_set_reg = mshv_vcpu_set_reg,			\
 	}
 /* clang-format on */
+
+/* The same with the plugin's own ioctl list. */
+#define MSHV_HV_OPS_INIT(probe_fn, open_fn) \
+	MSHV_HV_OPS_INIT_IOCTLS(probe_fn, open_fn, mshv_get_ioctl_allowlist)
 
 #endif /* NIMBUS_HV_MSHV_SYS_H */

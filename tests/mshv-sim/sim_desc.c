@@ -388,8 +388,56 @@ static int sim_desc_open(const struct hv_host *h, struct hv **out)
 	return 0;
 }
 
-static const struct hv_ops sim_ops =
-	MSHV_HV_OPS_INIT(sim_desc_probe, sim_desc_open);
+/* The /dev/kvm ioctls the simulator issues once the VMM is sandboxed
+ * (partition and VP creation included: reboots and vm.create). */
+static const unsigned long sim_ioctl_allowlist[] = {
+	KVM_CHECK_EXTENSION,
+	KVM_CREATE_VM,
+	KVM_ENABLE_CAP,
+	KVM_GET_VCPU_MMAP_SIZE,
+	KVM_CREATE_VCPU,
+	KVM_RUN,
+	KVM_GET_REGS,
+	KVM_SET_REGS,
+	KVM_GET_SREGS,
+	KVM_SET_SREGS,
+	KVM_GET_MSRS,
+	KVM_SET_MSRS,
+	KVM_GET_LAPIC,
+	KVM_SET_LAPIC,
+	KVM_GET_MP_STATE,
+	KVM_SET_FPU,
+	KVM_SET_XCRS,
+	KVM_SET_DEBUGREGS,
+	KVM_SET_VCPU_EVENTS,
+	KVM_GET_SUPPORTED_CPUID,
+	KVM_SET_CPUID2,
+	KVM_SET_TSS_ADDR,
+	KVM_SET_IDENTITY_MAP_ADDR,
+	KVM_SET_USER_MEMORY_REGION,
+	KVM_GET_DIRTY_LOG,
+	KVM_TRANSLATE,
+	KVM_IRQFD,
+	KVM_IOEVENTFD,
+	KVM_SET_GSI_ROUTING,
+	KVM_SIGNAL_MSI,
+	KVM_GET_API_VERSION,
+	KVM_GET_DEBUGREGS,
+	KVM_GET_FPU,
+	KVM_GET_VCPU_EVENTS,
+	KVM_GET_XCRS,
+};
+
+static int sim_get_ioctl_allowlist(struct hv *hv, const unsigned long **cmds,
+				   size_t *n)
+{
+	*cmds = sim_ioctl_allowlist;
+	*n = sizeof(sim_ioctl_allowlist) / sizeof(sim_ioctl_allowlist[0]);
+	return 0;
+}
+
+static const struct hv_ops sim_ops = MSHV_HV_OPS_INIT_IOCTLS(
+	sim_desc_probe, sim_desc_open, sim_get_ioctl_allowlist);
 
 PLUGIN_EXPORT const struct plugin_desc nimbus_plugin_desc = {
 	.magic = PLUGIN_MAGIC,
