@@ -361,7 +361,6 @@ uint64_t vblk_capacity(struct vblk *b)
 	return b->capacity;
 }
 
-
 _Static_assert(sizeof(struct vblk_counters) == VBLK_CTR_NR * sizeof(uint64_t),
 	       "vblk_counters: one uint64_t per enum vblk_ctr, same order");
 
