@@ -504,13 +504,7 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg, char *err,
 	cfg->serial.mode = CONSOLE_NULL;
 	cfg->api.fd = -1;
 	cfg->event_monitor.fd = -1;
-#if defined(__aarch64__)
-	/* Known gap: a 2-vCPU arm64 guest's power-off trips a filter (the
-	 * VMM then hangs instead of exiting); log-only there until found. */
-	cfg->seccomp = SECCOMP_LOG;
-#else
 	cfg->seccomp = SECCOMP_ON;
-#endif
 	if (argc < 1 || !argv)
 		argc = 1;
 
