@@ -91,6 +91,8 @@ TEST_PLUGINS := $(O)/plugins/hv-fake.so $(BAD_PLUGINS)
 # giving extra prerequisites (objects) to its unit-test binaries.
 EXTRA_BINS :=
 EXTRA_TEST_BINS :=
+# `make` alone builds `all`, whatever rules the fragments define first.
+.DEFAULT_GOAL := all
 include $(sort $(wildcard mk/*.mk))
 
 .PHONY: deps-check all plugins check unit-tests test-bins run install clean format deps \
