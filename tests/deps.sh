@@ -9,7 +9,7 @@ want="gcc make pkg-config libjansson-dev libseccomp-dev libcmocka-dev liburing-d
 case "${1:-build}" in
 check) want="$want qemu-system-x86 qemu-utils busybox-static cpio xz-utils \
 	e2fsprogs dpkg-dev zstd lz4 libc6-dev binutils python3 debootstrap \
-	clang libclang-rt-14-dev device-tree-compiler" ;;
+	clang libclang-rt-14-dev device-tree-compiler iperf3" ;;
 esac
 missing=""
 for p in $want; do

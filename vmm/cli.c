@@ -251,6 +251,10 @@ static const struct cli_opt cli_opts[] = {
 	{ "disk", 0, OPT_ARG | OPT_VM | OPT_MULTI | OPT_VALUES, cli_opt_disk,
 	  0 },
 	{ "rng", 0, OPT_ARG | OPT_VM | OPT_EMPTY_OK, cli_opt_rng, 0 },
+	{ "net", 0, OPT_ARG | OPT_VM | OPT_MULTI | OPT_VALUES, cli_opt_net, 0 },
+	{ "vsock", 0, OPT_ARG | OPT_VM | OPT_MULTI, cli_opt_vsock, 0 },
+	{ "pmem", 0, OPT_ARG | OPT_VM | OPT_MULTI | OPT_VALUES, cli_opt_pmem,
+	  0 },
 	{ "api-socket", 0, OPT_ARG, cli_opt_api_socket, 0 },
 	{ "event-monitor", 0, OPT_ARG, cli_opt_event_monitor, 0 },
 	{ "pvpanic", 0, OPT_VM, cli_opt_pvpanic, 0 },
@@ -297,6 +301,22 @@ static const char cli_usage[] =
 	"                         to 20 bytes, id default _disk0, _disk1...\n"
 	"  --rng src=PATH         virtio-rng entropy source (default\n"
 	"                         /dev/urandom)\n"
+	"  --net tap=NAME|fd=N[,ip=IP][,mask=MASK][,mac=MAC][,host_mac=MAC]\n"
+	"        [,mtu=N][,num_queues=N][,queue_size=N][,id=ID]\n"
+	"        [,offload_csum=on|off][,offload_tso=on|off][,offload_ufo=on|off]\n"
+	"                         virtio-net on a TAP (created when tap= names\n"
+	"                         none, or empty); ip/mask set the host side and\n"
+	"                         bring it up; num_queues even, 2..32 (one\n"
+	"                         thread per pair); random local MAC; repeat\n"
+	"                         for more NICs (at most 8), id default _net0...\n"
+	"  --vsock cid=N,socket=PATH[,id=ID]\n"
+	"                         virtio-vsock: host clients connect to PATH and\n"
+	"                         send \"CONNECT <port>\"; guest connections to\n"
+	"                         port P go to PATH_P\n"
+	"  --pmem file=PATH[,size=SIZE][,discard_writes=on|off][,id=ID]\n"
+	"                         virtio-pmem: PATH mapped into guest memory\n"
+	"                         (/dev/pmemN); discard_writes maps it private\n"
+	"                         (at most 8)\n"
 	"\n"
 	"  --pvpanic              pvpanic PCI device: a guest panic becomes an\n"
 	"                         event\n"
@@ -451,6 +471,7 @@ static int cli_check_payload(struct cli_state *st)
 static int cli_apply_defaults(struct cli_state *st)
 {
 	struct vm_config *cfg = st->cfg;
+	int ret;
 
 	if (!cfg->hv) {
 		cfg->hv = strdup("auto");
@@ -467,7 +488,10 @@ static int cli_apply_defaults(struct cli_state *st)
 		cfg->console.mode = cfg->serial.mode == CONSOLE_TTY ?
 					    CONSOLE_OFF :
 					    CONSOLE_TTY;
-	return cli_disk_default_ids(st);
+	ret = cli_disk_default_ids(st);
+	if (ret)
+		return ret;
+	return cli_net_default_ids(st);
 }
 
 /* Only one device may own the terminal (CH's rule). */

@@ -273,6 +273,7 @@ static const unsigned long ioc_tap_setup[] = {
 	TUNGETIFF, /* check an fd= TAP */
 	TUNSETVNETHDRSZ, /* 12-byte virtio-net header */
 	TUNSETVNETLE, /* little-endian header */
+	TUNSETSNDBUF, /* unlimited send buffer (no silent tx drops) */
 	SIOCSIFHWADDR, /* host_mac */
 	SIOCSIFMTU, /* mtu */
 	SIOCSIFADDR, /* ip */

@@ -41,7 +41,9 @@ struct sandbox;
 struct dev_counters;
 struct pvpanic;
 
-#define VM_MAX_VDEVS 24
+/* rng + console + disks + nets + vsock + pmems */
+#define VM_MAX_VDEVS \
+	(2 + CONFIG_MAX_DISKS + CONFIG_MAX_NETS + 1 + CONFIG_MAX_PMEMS)
 #define VM_MAX_COUNTERS 32 /* devices reporting to vm.counters */
 #define VM_PAUSE_TIMEOUT_MS 5000 /* vm_pause gives up after */
 
@@ -49,12 +51,15 @@ enum vm_vdev_kind {
 	VM_VDEV_RNG = 1,
 	VM_VDEV_CONSOLE,
 	VM_VDEV_BLOCK,
+	VM_VDEV_NET, /* dev: the NIC and its TAP (vm_virtio.c) */
+	VM_VDEV_VSOCK,
+	VM_VDEV_PMEM, /* dev: the device and its mapping (vm_virtio.c) */
 };
 
 /* One virtio-pci device of the VM. */
 struct vm_vdev {
 	int kind; /* enum vm_vdev_kind */
-	void *dev; /* the device model (vrng, vcon, vblk) */
+	void *dev; /* the device model (vrng, vcon, vblk, ...) */
 	struct virtio_dev *vd; /* its transport */
 	uint8_t devfn;
 	uint32_t gsi_base, nr_gsi; /* its MSI-X vectors' GSIs */

@@ -7,14 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #define LOG_MOD "vm"
 #include "devices/pci/pci.h"
+#include "devices/virtio/net_tap.h"
 #include "devices/virtio/virtio_blk.h"
 #include "devices/virtio/virtio_console.h"
+#include "devices/virtio/virtio_net.h"
+#include "devices/virtio/virtio_pmem.h"
 #include "devices/virtio/virtio_pci.h"
 #include "devices/virtio/virtio_rng.h"
+#include "devices/virtio/virtio_vsock.h"
 #include "hv/hv_call.h"
 #include "vmm/log.h"
 #include "vmm/evmon.h"
@@ -76,9 +81,51 @@ static void vcon_rx_space(void *opaque)
 		vm->vcon_rx_space(vm->vcon_opaque);
 }
 
+/* A NIC: the device and the TAP whose fds it uses. */
+struct vm_net {
+	struct vnet *n;
+	struct net_tap *tap;
+};
+
+/* A pmem device and where the VMM mapped it. */
+struct vm_pmem {
+	struct vpmem *p;
+	struct vm *vm;
+	uint64_t gpa;
+	int mapped; /* in the hypervisor */
+};
+
+static void vm_pmem_free(struct vm_pmem *w)
+{
+	struct vm *vm = w->vm;
+
+	/* The guest_mem entry stays until guest_mem_destroy (lookups are
+	 * lock-free); nothing translates guest addresses any more. */
+	if (w->mapped)
+		vm->ops->unmap_memory(vm->hvm, w->gpa, vpmem_size(w->p));
+	vpmem_destroy(w->p);
+	free(w);
+}
+
+static void vm_net_free(struct vm_net *w)
+{
+	vnet_destroy(w->n);
+	net_tap_close(w->tap);
+	free(w);
+}
+
 static void destroy_model(int kind, void *dev)
 {
 	switch (kind) {
+	case VM_VDEV_NET:
+		vm_net_free(dev);
+		break;
+	case VM_VDEV_VSOCK:
+		vsock_destroy(dev);
+		break;
+	case VM_VDEV_PMEM:
+		vm_pmem_free(dev);
+		break;
 	case VM_VDEV_RNG:
 		vrng_destroy(dev);
 		break;
@@ -105,9 +152,9 @@ static void vdev_event(void *opaque, struct virtio_dev *vd, const char *what)
 				   vm->vdevs[i].id, NULL);
 }
 
-static int add_device(struct vm *vm, const struct virtio_dev_info *info,
-		      const struct virtio_dev_ops *ops, void *dev, int kind,
-		      char *err, size_t errlen)
+static int add_device_as(struct vm *vm, const struct virtio_dev_info *info,
+			 const struct virtio_dev_ops *ops, void *opaque,
+			 void *dev, int kind, char *err, size_t errlen)
 {
 	uint32_t gsi0;
 	struct vm_vdev *v;
@@ -124,7 +171,7 @@ static int add_device(struct vm *vm, const struct virtio_dev_info *info,
 	v->dev = dev;
 	vm->nr_vdevs++;
 	gsi0 = vm->next_gsi ? vm->next_gsi : VM_GSI_MSI_BASE;
-	ret = virtio_pci_create(info, ops, dev, &vm->vhost, &v->vd);
+	ret = virtio_pci_create(info, ops, opaque, &vm->vhost, &v->vd);
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot create the transport: %s",
 			 info->name, strerror(-ret));
@@ -147,6 +194,242 @@ static int add_device(struct vm *vm, const struct virtio_dev_info *info,
 	else
 		log_info("%s at 00:%02x.%x", info->name, devfn >> 3, devfn & 7);
 	return ret;
+}
+
+/* The common case: the model is also the ops' opaque. */
+static int add_device(struct vm *vm, const struct virtio_dev_info *info,
+		      const struct virtio_dev_ops *ops, void *dev, int kind,
+		      char *err, size_t errlen)
+{
+	return add_device_as(vm, info, ops, dev, dev, kind, err, errlen);
+}
+
+/* Stop a device's own threads (before its transport goes). */
+static void stop_model(int kind, void *dev)
+{
+	if (kind == VM_VDEV_NET)
+		vnet_stop(((struct vm_net *)dev)->n);
+	else if (kind == VM_VDEV_VSOCK)
+		vsock_stop(dev);
+}
+
+/* ---- network and host channels ---- */
+
+static int net_set_offload(void *opaque, unsigned int tun_flags)
+{
+	return net_tap_set_offload(opaque, tun_flags);
+}
+
+static int net_set_queue(void *opaque, uint16_t pair, int attach)
+{
+	return net_tap_set_queue(opaque, pair, attach);
+}
+
+static const struct vnet_backend_ops net_bops = {
+	.set_offload = net_set_offload,
+	.set_queue = net_set_queue,
+};
+
+static int create_net(struct vm *vm, const struct net_config *nc, char *err,
+		      size_t errlen)
+{
+	static const uint8_t zero[6];
+	uint16_t pairs = nc->num_queues ? nc->num_queues / 2 : 1;
+	struct net_tap_cfg tcfg = {
+		.name = nc->tap,
+		.fds = nc->fds,
+		.nr_fds = nc->nr_fds,
+		.nr_queues = pairs,
+		.ip = nc->ip,
+		.mask = nc->mask,
+		.has_ip = nc->has_ip,
+		.has_mask = nc->has_mask,
+		.has_host_mac = nc->has_host_mac,
+		.mtu = nc->mtu,
+	};
+	struct vnet_cfg ncfg = {
+		.nr_pairs = pairs,
+		.queue_size = nc->queue_size,
+		.mtu = nc->mtu,
+		.offload_csum = nc->offload_csum,
+		.offload_tso = nc->offload_tso,
+		.offload_ufo = nc->offload_ufo,
+		.id = nc->id,
+		.bops = &net_bops,
+		.sandbox = vm->sandbox,
+	};
+	int fds[NET_TAP_MAX_QUEUES];
+	struct vm_net *w;
+	struct vnet *n;
+	unsigned int i;
+	int ret;
+
+	memcpy(tcfg.host_mac, nc->host_mac, 6);
+	memcpy(ncfg.mac, nc->mac, 6);
+	/* The CLI fills a random MAC; a config from elsewhere may not. */
+	if (!nc->has_mac && !memcmp(ncfg.mac, zero, 6)) {
+		if (getrandom(ncfg.mac, 6, 0) != 6)
+			ncfg.mac[5] = (uint8_t)vm->nr_vdevs;
+		ncfg.mac[0] = (uint8_t)((ncfg.mac[0] & 0xfe) | 0x02);
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "net %s: out of memory", nc->id);
+		return -ENOMEM;
+	}
+	ret = net_tap_open(&tcfg, &w->tap, err, errlen);
+	if (ret)
+		goto err_free;
+	for (i = 0; i < pairs; i++)
+		fds[i] = net_tap_fd(w->tap, i);
+	ncfg.fds = fds;
+	ncfg.bopaque = w->tap;
+	ret = vnet_create(&ncfg, &w->n, err, errlen);
+	if (ret)
+		goto err_free;
+	log_info("net %s: tap %s", nc->id ? nc->id : "", net_tap_name(w->tap));
+	n = w->n; /* add_device owns w from here */
+	ret = add_device_as(vm, vnet_info(n), vnet_ops(), n, w, VM_VDEV_NET,
+			    err, errlen);
+	if (ret)
+		return ret;
+	vm->vdevs[vm->nr_vdevs - 1].id = nc->id;
+	if (nc->id) {
+		ret = vm_counters_add(vm, nc->id, vnet_dev_counters(n));
+		if (ret) {
+			snprintf(err, errlen, "net %s: counters: %s", nc->id,
+				 strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+
+err_free:
+	vm_net_free(w);
+	return ret;
+}
+
+/*
+ * One --pmem: map the file at *next in the device window (then advance
+ * *next past it, 2 MiB aligned), into the hypervisor and into guest_mem
+ * so that devices can use guest buffers that live in pmem (DAX pages
+ * handed to virtio-blk or virtio-net).
+ */
+static int create_pmem(struct vm *vm, const struct pmem_config *pc,
+		       uint64_t *next, uint64_t win_end, char *err,
+		       size_t errlen)
+{
+	struct vpmem_cfg pcfg = {
+		.path = pc->file,
+		.size = pc->size,
+		.discard_writes = pc->discard_writes,
+		.id = pc->id,
+	};
+	struct vm_pmem *w;
+	uint64_t size;
+	int ret;
+
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "pmem %s: out of memory", pc->file);
+		return -ENOMEM;
+	}
+	w->vm = vm;
+	ret = vpmem_create(&pcfg, &w->p, err, errlen);
+	if (ret) {
+		free(w);
+		return ret;
+	}
+	size = vpmem_size(w->p);
+	w->gpa = (*next + VPMEM_ALIGN - 1) & ~(VPMEM_ALIGN - 1);
+	if (w->gpa < *next || size > win_end - w->gpa) {
+		snprintf(err, errlen,
+			 "pmem %s: no room for %llu MiB in the device window",
+			 pc->file, (unsigned long long)(size >> 20));
+		ret = -ENOSPC;
+		goto err_free;
+	}
+	ret = vm->ops->map_memory(vm->hvm, w->gpa, size, vpmem_host_addr(w->p),
+				  HV_MEM_READ | HV_MEM_WRITE | HV_MEM_EXEC);
+	if (ret) {
+		snprintf(err, errlen,
+			 "pmem %s: hypervisor refused the mapping at %#llx: %s",
+			 pc->file, (unsigned long long)w->gpa, strerror(-ret));
+		goto err_free;
+	}
+	w->mapped = 1;
+	ret = guest_mem_add_external(&vm->mem, w->gpa, size,
+				     vpmem_host_addr(w->p));
+	if (ret) {
+		snprintf(err, errlen, "pmem %s: cannot add guest memory: %s",
+			 pc->file, strerror(-ret));
+		goto err_free;
+	}
+	vpmem_set_gpa(w->p, w->gpa);
+	*next = w->gpa + size;
+	log_info("pmem %s at %#llx", pc->id ? pc->id : pc->file,
+		 (unsigned long long)w->gpa);
+	ret = add_device_as(vm, vpmem_info(w->p), vpmem_ops(), w->p, w,
+			    VM_VDEV_PMEM, err, errlen);
+	if (!ret)
+		vm->vdevs[vm->nr_vdevs - 1].id = pc->id;
+	return ret;
+
+err_free:
+	vm_pmem_free(w);
+	return ret;
+}
+
+/* --net, --vsock and --pmem devices, in that order. */
+static int create_host_channels(struct vm *vm, char *err, size_t errlen)
+{
+	const struct vm_config *cfg = vm->cfg;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < cfg->nr_nets; i++) {
+		ret = create_net(vm, &cfg->nets[i], err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (cfg->vsock.cid) {
+		struct vsock_cfg vcfg = {
+			.guest_cid = cfg->vsock.cid,
+			.path = cfg->vsock.socket,
+			.id = cfg->vsock.id,
+			.sandbox = vm->sandbox,
+		};
+		struct vsock *vs;
+
+		ret = vsock_create(&vcfg, &vs, err, errlen);
+		if (ret)
+			return ret;
+		ret = add_device(vm, vsock_info(vs), vsock_ops(), vs,
+				 VM_VDEV_VSOCK, err, errlen);
+		if (ret)
+			return ret;
+		vm->vdevs[vm->nr_vdevs - 1].id = cfg->vsock.id ? cfg->vsock.id :
+								 "_vsock";
+	}
+	if (cfg->nr_pmems) {
+		uint64_t base, size, end;
+
+		ret = arch_device_window(vm->arch, &base, &size);
+		if (ret) {
+			snprintf(
+				err, errlen,
+				"--pmem: this platform has no device memory window");
+			return ret;
+		}
+		end = base + size;
+		for (i = 0; i < cfg->nr_pmems; i++) {
+			ret = create_pmem(vm, &cfg->pmems[i], &base, end, err,
+					  errlen);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
 }
 
 int vm_virtio_create(struct vm *vm, char *err, size_t errlen)
@@ -234,14 +517,17 @@ int vm_virtio_create(struct vm *vm, char *err, size_t errlen)
 			return ret;
 		}
 	}
-	return 0;
+	return create_host_channels(vm, err, errlen);
 }
 
 void vm_virtio_destroy(struct vm *vm)
 {
 	unsigned int i;
 
-	/* Transports first: they stop the workers that call the devices. */
+	/* Device threads first, then the transports: both call into the
+	 * transport (interrupts) and the device. */
+	for (i = 0; i < vm->nr_vdevs; i++)
+		stop_model(vm->vdevs[i].kind, vm->vdevs[i].dev);
 	for (i = 0; i < vm->nr_vdevs; i++) {
 		virtio_pci_destroy(vm->vdevs[i].vd);
 		vm->vdevs[i].vd = NULL;

@@ -50,6 +50,7 @@ struct arch_vm {
 	struct pci_bus *pci;
 	struct x86_boot_info boot;
 	uint64_t devwin_base, devwin_size; /* arch_device_window */
+	struct log_rl msr_rl; /* unhandled MSRs: the guest chooses them */
 };
 
 /* PCI segment 0, bus 0: CF8/CFC, ECAM, and BAR windows in the 32-bit
@@ -425,9 +426,10 @@ int arch_handle_exit(struct arch_vm *a, uint32_t vcpu_id, struct hv_exit *exit)
 		return 0;
 	case HV_EXIT_MSR:
 		/* Unknown MSRs fault like on hardware without them. */
-		log_debug("vCPU %u: %s of unhandled MSR %#x", vcpu_id,
-			  exit->u.msr.write ? "write" : "read",
-			  exit->u.msr.index);
+		log_ratelimited(&a->msr_rl, LOG_DEBUG,
+				"vCPU %u: %s of unhandled MSR %#x", vcpu_id,
+				exit->u.msr.write ? "write" : "read",
+				exit->u.msr.index);
 		exit->u.msr.error = 1;
 		exit->u.msr.value = 0;
 		return 0;

@@ -420,31 +420,43 @@ int vq_pop(struct vq *q, struct vq_chain *c)
 	return 0;
 }
 
-int vq_push(struct vq *q, uint16_t head, uint32_t len)
+int vq_push_n(struct vq *q, const uint16_t *heads, const uint32_t *lens,
+	      uint16_t n)
 {
 	uint8_t *used, *elem;
+	uint16_t i;
 
 	if (q->broken || !q->ready)
 		return -EINVAL;
-	if (head >= q->size) {
+	for (i = 0; i < n; i++) {
+		if (heads[i] < q->size)
+			continue;
 		log_ratelimited(
 			&q->rl, LOG_WARN,
 			"queue (desc 0x%llx): push of head %u >= size %u",
-			(unsigned long long)q->desc, head, q->size);
+			(unsigned long long)q->desc, heads[i], q->size);
 		return -EINVAL;
 	}
 	used = vq_ring(q, q->used, vq_used_bytes(q->size));
 	if (!used)
 		return vq_fail(q, "used ring no longer in guest RAM");
 
-	elem = used + VQ_RING_ENTRIES +
-	       VQ_USED_ELEM_SIZE * (q->used_idx & (q->size - 1u));
-	vq_st32(elem, head);
-	vq_st32(elem + 4, len);
+	for (i = 0; i < n; i++) {
+		elem = used + VQ_RING_ENTRIES +
+		       VQ_USED_ELEM_SIZE *
+			       ((uint16_t)(q->used_idx + i) & (q->size - 1u));
+		vq_st32(elem, heads[i]);
+		vq_st32(elem + 4, lens[i]);
+	}
 	vq_wmb_before_used_idx();
-	q->used_idx++;
+	q->used_idx = (uint16_t)(q->used_idx + n);
 	vq_st16(used + VQ_RING_IDX, q->used_idx);
 	return 0;
+}
+
+int vq_push(struct vq *q, uint16_t head, uint32_t len)
+{
+	return vq_push_n(q, &head, &len, 1);
 }
 
 /* The driver asked to be told once the used index passes `event`:

@@ -91,6 +91,12 @@ int vq_pop(struct vq *q, struct vq_chain *c);
  * -EINVAL if the queue is broken or not ready. */
 int vq_push(struct vq *q, uint16_t head, uint32_t len);
 
+/* vq_push of n chains (heads[i] with lens[i] bytes) with one used->idx
+ * update, so the driver sees them together (mergeable receive buffers).
+ * Nothing is published when any head is out of range: -EINVAL. */
+int vq_push_n(struct vq *q, const uint16_t *heads, const uint32_t *lens,
+	      uint16_t n);
+
 /*
  * After one or more vq_push: must the driver be interrupted?  Honours
  * VRING_AVAIL_F_NO_INTERRUPT, or with EVENT_IDX the driver's used_event.
