@@ -34,6 +34,26 @@ fi
 . "$env_file"
 t_build=$(($(date +%s) - t0))
 
+# The unit tests of the same arm64 build under qemu-aarch64-static (one
+# PASS:/FAIL: unit-arm64/<test> line per binary; A64_UNIT=0 leaves them
+# out).
+t_unit=0
+if [ "${A64_UNIT:-1}" != 0 ]; then
+	t2=$(date +%s)
+	ulog=$A64_DIR/unit.log
+	urc=0
+	make -C "$E2E_REPO" --no-print-directory -j2 ARCH=aarch64 \
+		CROSS_COMPILE=aarch64-linux-gnu- \
+		O="${NIMBUS_ARM64_BUILD:-$O/arm64}" check-cross >"$ulog" 2>&1 ||
+		urc=$?
+	grep -E '^(PASS|FAIL|SKIP): |^unit-arm64: ' "$ulog" || true
+	if [ "$urc" != 0 ] && ! grep -q '^FAIL: ' "$ulog"; then
+		tail -n 20 "$ulog" | sed 's/^/# /'
+		echo "FAIL: unit-arm64/check-cross: exit status $urc (log $ulog)"
+	fi
+	t_unit=$(($(date +%s) - t2))
+fi
+
 cases=$(echo "${E2E_CASES:-$(sh "$A64_SRC/cases.sh" list)}" | tr , ' ')
 cases=$(echo $cases)
 logdir=$A64_DIR/logs
@@ -94,5 +114,5 @@ for c in $cases; do
 done
 up=$(echo "$markers" | sed -n 's/^L1 USERSPACE uptime=//p')
 kvm=$(echo "$markers" | sed -n 's/^KVM ready uptime=\([^ ]*\).*/\1/p')
-echo "# e2e-arm64: stage $(($(date +%s) - t0))s wall: build ${t_build}s, L1 run ${t_l1}s (L1 userspace at ${up:-?}s, KVM ready at ${kvm:-?}s); $l1_status; log $log"
+echo "# e2e-arm64: stage $(($(date +%s) - t0))s wall: build ${t_build}s, unit tests ${t_unit}s, L1 run ${t_l1}s (L1 userspace at ${up:-?}s, KVM ready at ${kvm:-?}s); $l1_status; log $log"
 [ "$nfail" = 0 ]
