@@ -46,7 +46,8 @@ if [ "${A64_UNIT:-1}" != 0 ]; then
 		CROSS_COMPILE=aarch64-linux-gnu- \
 		O="${NIMBUS_ARM64_BUILD:-$O/arm64}" check-cross >"$ulog" 2>&1 ||
 		urc=$?
-	grep -E '^(PASS|FAIL|SKIP): |^unit-arm64: ' "$ulog" || true
+	grep -E '^(PASS|FAIL|SKIP): unit-arm64/|^unit-arm64: |^# unit-arm64' \
+		"$ulog" || true
 	if [ "$urc" != 0 ] && ! grep -q '^FAIL: ' "$ulog"; then
 		tail -n 20 "$ulog" | sed 's/^/# /'
 		echo "FAIL: unit-arm64/check-cross: exit status $urc (log $ulog)"
