@@ -1,17 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Runs every Nimbus test, fastest first: cmocka unit tests, tests against
-# the real /dev/kvm (plugin test, tiny guests), then the end-to-end Linux
-# boots in the emulated host.  Prints one PASS/FAIL/SKIP line per test and
+# Runs every Nimbus test, fastest first: cmocka unit tests, fuzz targets
+# for a short time, tests against the real /dev/kvm (plugin test, tiny
+# guests), the unit tests and tiny guests again built with ASan+UBSan
+# (stage "sanitize": a second build in $O/asan), then the end-to-end Linux
+# boots in the emulated hosts.  Prints one PASS/FAIL/SKIP line per test and
 # ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
 # With CI=true a SKIP counts as a failure: CI machines can run everything.
 #
 # Environment: O (build dir, default build), TESTS (space-separated subset
-# of: unit fuzz kvm e2e e2e-arm64; default all), E2E=0 to leave out the
+# of: unit fuzz kvm sanitize e2e e2e-arm64; default all), E2E=0 to leave out the
 # end-to-end boots (both arches).
 set -u
 O=${O:-build}
-TESTS=${TESTS:-unit fuzz kvm e2e e2e-arm64}
+TESTS=${TESTS:-unit fuzz kvm sanitize e2e e2e-arm64}
 [ "${E2E:-1}" = 0 ] && TESTS=${TESTS//e2e-arm64/} && TESTS=${TESTS//e2e/}
 export NIMBUS_PLUGIN_PATH="$(realpath "$O/plugins")"
 LOGDIR="$O/test-logs"
@@ -122,6 +124,25 @@ if [[ " $TESTS " == *" kvm "* ]]; then
 	if [ -x tests/kvm/run-mshv.sh ]; then
 		run_lines kvm/mshv env O="$O" tests/kvm/run-mshv.sh
 	fi
+fi
+
+# `make check SANITIZE=1` for the fast stages, inside every `make check`:
+# the same unit tests and tiny guests built with ASan (LeakSanitizer on)
+# and UBSan, seccomp on, reported as asan/<suite>/<test>.
+if [[ " $TESTS " == *" sanitize "* ]] && [ "${SANITIZE:-0}" != 1 ]; then
+	echo "== unit tests and tiny guests under ASan+UBSan (SANITIZE=1, $O/asan)"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run_lines asan bash -c 'set -o pipefail
+		make --no-print-directory -j2 SANITIZE=1 O="$1/asan" test-bins \
+			>"$1/test-logs/asan-build.log" 2>&1 || {
+			tail -n 20 "$1/test-logs/asan-build.log"
+			echo "FAIL: asan/build: see $1/test-logs/asan-build.log"
+			exit 1
+		}
+		SANITIZE=1 O="$1/asan" TESTS="unit kvm" ./tests/run-tests.sh 2>&1 |
+			sed -e "s#^\(PASS\|FAIL\|SKIP\): #\1: asan/#" \
+				-e "s/^\([0-9]* passed, .*\)/# asan: \1/" \
+				-e "s/^failed: /# asan: failed: /"' _ "$O"
 fi
 
 if [[ " $TESTS " == *" e2e "* ]] && [ -x tests/e2e/run-e2e.sh ]; then
