@@ -56,7 +56,8 @@ AARCH64_QEMU_USER_SKIP := test_api_server test_bus test_evmon test_hv_fake \
 	test_virtio_blk_aio \
 	test_msix test_net_tap test_pci_bar test_sandbox test_serial_8250 \
 	test_virtio_net test_virtio_net_hostile test_virtio_net_vm \
-	test_virtio_pci test_virtio_rng test_vsock test_vsock_hostile
+	test_virtio_pci test_virtio_pci_regs test_virtio_rng test_vsock \
+	test_vsock_hostile
 CROSS_UNIT_BINS := $(filter-out $(AARCH64_QEMU_USER_SKIP:%=$(O)/tests/unit/%), \
 	$(UNIT_BINS))
 
