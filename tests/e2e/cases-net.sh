@@ -148,7 +148,7 @@ net_vmm_start()
 		NIMBUS_PLUGIN_PATH="$P/plugins" nsenter -t "$NS_PID" -n \
 			timeout -s KILL "$NET_TIMEOUT" nimbus -v --kernel "$BZIMAGE" \
 			--initramfs "$NET_W/initrd" --cmdline "$NET_CMDLINE $append" \
-			--cpus boot=1 --memory size="$NET_MEM_MB"M $dev "$@" \
+			--cpus boot="${NET_CPUS:-1}" --memory size="$NET_MEM_MB"M $dev "$@" \
 			>"$R_OUT" 2>&1 </dev/null &
 		;;
 	qemu)
@@ -161,7 +161,7 @@ net_vmm_start()
 		nsenter -t "$NS_PID" -n timeout -s KILL "$NET_TIMEOUT" \
 			qemu-system-x86_64 -L "$P/qemu" -accel kvm \
 			-M microvm,acpi=on,rtc=on,pit=on,pic=on,isa-serial=off,pcie=on \
-			-cpu host -smp 1 -m "$NET_MEM_MB" -nodefaults -no-user-config \
+			-cpu host -smp "${NET_CPUS:-1}" -m "$NET_MEM_MB" -nodefaults -no-user-config \
 			-display none $dev "$@" -kernel "$BZIMAGE" \
 			-initrd "$NET_W/initrd" -append "$NET_CMDLINE $append" \
 			>"$R_OUT" 2>&1 </dev/null &
@@ -232,6 +232,39 @@ net_line()
 
 # --- virtio-net ------------------------------------------------------------------
 
+# net_run_once TAG NICS QPAIRS SIZE APPEND OPTS: one guest run in a fresh
+# namespace, with the host's ends of the transfers when SIZE is given.
+net_run_once()
+{
+	net_ns_start
+	rxpid=""
+	if [ -n "$4" ]; then
+		nsx env NETTEST_TIMEOUT="$NET_TIMEOUT" nettest tcp-recv 5002 \
+			>"$W/$1.hostrx" 2>&1 &
+		rxpid=$!
+	fi
+	# Several queue pairs: one vCPU per pair, and the guest runs each
+	# flow on its own vCPU, so each pair carries one (the guest's XPS
+	# maps vCPU K to transmit queue K, the TAP steers a flow's replies
+	# to the queue it came from).
+	NET_CPUS=$3
+	# shellcheck disable=SC2086 # one option per word
+	net_vmm_start "$1" "$5 root=/dev/vda" "$IMAGES/rootfs.img" $6
+	NET_CPUS=1
+	net_qemu_taps "$2"
+	if [ -n "$4" ]; then
+		# Host -> guest while the guest sends to the listener above.
+		nsx env NETTEST_TIMEOUT="$NET_TIMEOUT" nettest tcp-send \
+			10.0.0.2 5001 "$4" 1 >"$W/$1.hosttx" 2>&1 || true
+	fi
+	net_vmm_wait
+	if [ -n "$rxpid" ]; then
+		kill "$rxpid" 2>/dev/null || true
+		wait "$rxpid" 2>/dev/null || true
+	fi
+	net_ns_stop
+}
+
 # net_boot TAG NICS QPAIRS OFFLOAD SIZE: one guest run, shared by the cases
 # that read it (cached in $W/TAG.done).  With SIZE, the host sends SIZE
 # bytes to the guest and receives as many.
@@ -244,13 +277,6 @@ net_boot()
 	fi
 	tag=$1 nics=$2 qp=$3 off=$4 size=$5
 	net_prepare "$tag" || return 1
-	net_ns_start
-	rxpid=""
-	if [ -n "$size" ]; then
-		nsx env NETTEST_TIMEOUT="$NET_TIMEOUT" nettest tcp-recv 5002 \
-			>"$W/$tag.hostrx" 2>&1 &
-		rxpid=$!
-	fi
 	opts=""
 	k=0
 	while [ $k -lt "$nics" ]; do
@@ -260,20 +286,17 @@ net_boot()
 	append="nimbus.test=net"
 	[ "$qp" -gt 1 ] && append="$append nimbus.netq=$qp"
 	[ -n "$size" ] && append="$append nimbus.nettcp=$size"
-	# shellcheck disable=SC2086 # one option per word
-	net_vmm_start "$tag" "$append root=/dev/vda" "$IMAGES/rootfs.img" $opts
-	net_qemu_taps "$nics"
-	if [ -n "$size" ]; then
-		# Host -> guest while the guest sends to the listener above.
-		nsx env NETTEST_TIMEOUT="$NET_TIMEOUT" nettest tcp-send \
-			10.0.0.2 5001 "$size" 1 >"$W/$tag.hosttx" 2>&1 || true
-	fi
-	net_vmm_wait
-	if [ -n "$rxpid" ]; then
-		kill "$rxpid" 2>/dev/null || true
-		wait "$rxpid" 2>/dev/null || true
-	fi
-	net_ns_stop
+	# A run that timed out is tried once more, saying so, with the
+	# first one's output kept: the emulated host (TCG) sometimes stalls
+	# for minutes.  Any other failure is a result.
+	for try in 1 2; do
+		net_run_once "$tag" "$nics" "$qp" "$size" "$append" "$opts"
+		if [ "$R_RC" != timeout ] || [ "$try" = 2 ]; then
+			break
+		fi
+		info "$tag" "guest run timed out after ${NET_TIMEOUT}s (last guest lines: $(tr -d '\r' <"$R_OUT" | grep 'NIMBUS-GUEST' | tail -n 2 | tr '\n' ' ')), retrying once; output kept as $R_OUT.attempt1"
+		mv "$R_OUT" "$R_OUT.attempt1"
+	done
 	info "$tag" "vmm=$L2_VMM rc=$R_RC"
 	cat >"$W/$tag.done" <<EOF
 R_RC='$R_RC' R_OUT='$R_OUT'

@@ -72,18 +72,25 @@ test_net()
 	net_up
 	q=$(net_arg netq)
 	[ -n "$q" ] && say "NET-SETQ=$(err ethtool -L eth0 combined "$q")"
+	[ -n "$q" ] && say "NET-CPUS=$(nproc) xps=$(cat /sys/class/net/eth0/queues/tx-*/xps_cpus 2>/dev/null | tr '\n' ,)"
 	net_info
 	net_ping_all
 	size=$(net_arg nettcp)
 	if [ -n "$size" ]; then
 		# Both directions at once (the host's sender retries until
 		# this listens; its receiver is up before the guest boots).
+		# With several queue pairs (and as many vCPUs), the receiver
+		# runs on vCPU 0 and the sender on vCPU 1: one flow a pair.
+		rxcpu="" txcpu=""
+		if [ -n "$q" ] && [ "$(nproc)" -ge 2 ]; then
+			rxcpu="taskset -c 0" txcpu="taskset -c 1"
+		fi
 		t0=$SECONDS
 		(
-			nettest tcp-recv 5001 >/tmp/net-rx.out 2>&1
+			$rxcpu nettest tcp-recv 5001 >/tmp/net-rx.out 2>&1
 			echo $((SECONDS - t0)) >/tmp/net-rx.secs
 		) &
-		nettest tcp-send 10.0.0.1 5002 "$size" 2 >/tmp/net-tx.out 2>&1
+		$txcpu nettest tcp-send 10.0.0.1 5002 "$size" 2 >/tmp/net-tx.out 2>&1
 		say "NET-TX-SECS=$((SECONDS - t0))"
 		wait
 		say "NET-RX-SECS=$(cat /tmp/net-rx.secs)"

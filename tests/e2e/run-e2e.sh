@@ -140,8 +140,13 @@ if [ -n "$dg" ]; then
 		for g in $dg; do
 			gc=$(cases_of "$g")
 			n=$(echo "$gc" | wc -w)
-			# 300 s for the storage set; more for long groups.
+			# 300 s for the storage set; more for long groups,
+			# and room for the net groups' one retry of a guest
+			# run that timed out (cases-net.sh, net_boot).
 			t=$((n > 10 ? 300 + 30 * (n - 10) : 300))
+			case $g in
+			net*) t=$((t + 200)) ;;
+			esac
 			run_l1 2 "e2e-$vmm-$g" "$gc" "$E2E_IMAGES_IMG" \
 				"${E2E_TIMEOUT:-$t}"
 		done
