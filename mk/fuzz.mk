@@ -2,13 +2,16 @@
 # libFuzzer targets (tests/fuzz/fuzz_*.c, see tests/fuzz/README.md).
 #
 #   make fuzz [FUZZ_SECONDS=10] [FUZZ_TARGETS="virtqueue uart"]
+#             [FUZZ_RUNS=10000000] [FUZZ_JOBS=2]
 #
 # builds every target with clang -fsanitize=fuzzer,address,undefined into
 # $(O)/fuzz/ (its own objects: the core is compiled again with the fuzzing
 # flags into $(O)/fuzz/libnimbus-fuzz.a) and runs each for FUZZ_SECONDS
 # from its committed seeds (tests/fuzz/corpus/<target>/), printing the
 # executions per target.  It fails on any crash, leak, timeout or
-# out-of-memory; the input is kept in $(O)/fuzz/artifacts/.
+# out-of-memory; the input is kept in $(O)/fuzz/artifacts/.  FUZZ_RUNS
+# ends a target after that many executions instead (FUZZ_SECONDS then
+# bounds it); FUZZ_JOBS runs that many targets at once.
 # `make fuzz-bins` only builds.
 
 FUZZ_CC ?= clang
@@ -40,7 +43,8 @@ FUZZ_VT_TARGETS := virtio_blk virtio_console virtio_rng virtio_net \
 fuzz-bins: $(FUZZ_TARGETS:%=$(FUZZ_O)/fuzz_%)
 
 fuzz: fuzz-bins
-	$(Q)./tests/fuzz/run-fuzz.sh $(FUZZ_O) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	$(Q)FUZZ_RUNS=$(FUZZ_RUNS) FUZZ_JOBS=$(FUZZ_JOBS) \
+		./tests/fuzz/run-fuzz.sh $(FUZZ_O) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 $(FUZZ_O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

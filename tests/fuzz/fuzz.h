@@ -22,6 +22,7 @@
 #ifndef NIMBUS_TESTS_FUZZ_H
 #define NIMBUS_TESTS_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -127,6 +128,13 @@ typedef void fz_hook_fn(void *opaque, uint8_t op, struct fz *f);
 unsigned int fz_bus_ops(struct fz *f, struct bus *b, uint64_t base,
 			uint64_t span, unsigned int max_ops, fz_hook_fn *hook,
 			void *opaque);
+
+/*
+ * Wait for another thread of the target (a device's own thread) to make
+ * done(arg) true: yields the CPU between looks, gives up after max_us
+ * microseconds.  Returns done()'s last answer.
+ */
+bool fz_wait(bool (*done)(void *arg), void *arg, unsigned int max_us);
 
 /* A file holding buf[0..len) (a memfd), and its /proc/self/fd path in
  * path[0..64).  The fd, or -errno. */

@@ -49,11 +49,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ret;
 
 	memcpy(buf, data, size);
-	/* Byte by byte for the first request, as a slow client sends. */
-	for (size_t n = 0; n <= size && n < 512; n++) {
+	/* Growing prefixes of the first request, as a slow client sends
+	 * it: byte by byte for its first 64 bytes, then in growing steps
+	 * (every prefix of every input would make the target quadratic). */
+	for (size_t n = 0, step = 1; n <= size && n < 4096; n += step) {
 		ret = api_http_parse(buf, n, &req, &err);
 		if (ret != -EAGAIN)
 			break;
+		if (n >= 64)
+			step = n / 8;
 	}
 	while (off < size) {
 		ret = api_http_parse(buf + off, size - off, &req, &err);

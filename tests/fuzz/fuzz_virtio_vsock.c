@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "devices/virtio/virtio_vsock.h"
@@ -108,23 +107,24 @@ static void host_io(struct st *s)
 			;
 }
 
+/* The device thread consumed what the guest made available on the
+ * transmit queue (or gave the queue up). */
+static bool tx_consumed(void *arg)
+{
+	const struct vq *q = arg;
+	const uint8_t *avail = vt_ram()->host + q->avail + 2;
+	uint16_t want = (uint16_t)(avail[0] | avail[1] << 8);
+
+	return __atomic_load_n(&q->last_avail, __ATOMIC_ACQUIRE) == want ||
+	       __atomic_load_n(&q->broken, __ATOMIC_ACQUIRE);
+}
+
 static void wait_tx(void)
 {
-	struct timespec ts = { 0, 100000 };
-	const struct vq *q = &vd.vq[VSOCK_TXQ];
-	const uint8_t *avail;
+	struct vq *q = &vd.vq[VSOCK_TXQ];
 
-	if (!q->ready)
-		return;
-	avail = vt_ram()->host + q->avail + 2;
-	for (int i = 0; i < 20; i++) {
-		uint16_t want = (uint16_t)(avail[0] | avail[1] << 8);
-
-		if (__atomic_load_n(&q->last_avail, __ATOMIC_ACQUIRE) == want ||
-		    __atomic_load_n(&q->broken, __ATOMIC_ACQUIRE))
-			return;
-		nanosleep(&ts, NULL);
-	}
+	if (q->ready)
+		fz_wait(tx_consumed, q, 2000);
 }
 
 static void client(struct st *s, uint8_t ev)

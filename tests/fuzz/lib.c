@@ -6,7 +6,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/fuzz/fuzz.h"
@@ -30,6 +32,24 @@ char *fz_str(struct fz *f, size_t max)
 	f->p += k;
 	f->n -= k;
 	return s;
+}
+
+bool fz_wait(bool (*done)(void *arg), void *arg, unsigned int max_us)
+{
+	struct timespec t0, t;
+	long us;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		if (done(arg))
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		us = (t.tv_sec - t0.tv_sec) * 1000000L +
+		     (t.tv_nsec - t0.tv_nsec) / 1000L;
+		if (us >= (long)max_us)
+			return done(arg);
+		sched_yield();
+	}
 }
 
 void fuzz_fail(const char *file, int line, const char *what)
