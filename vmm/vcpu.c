@@ -194,7 +194,16 @@ void *vcpu_thread(void *arg)
 	sigaddset(&set, vm->kick_signo);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
+	/* In id order: the thread of vCPU n-1 has created its vCPU. */
+	pthread_mutex_lock(&vm->lock);
+	while (vm->created != v->id)
+		pthread_cond_wait(&vm->cond, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
 	ret = vcpu_setup(v);
+	pthread_mutex_lock(&vm->lock);
+	vm->created++;
+	pthread_cond_broadcast(&vm->cond);
+	pthread_mutex_unlock(&vm->lock);
 	/* From here on the thread only runs the guest and its devices. */
 	if (!ret) {
 		ret = sandbox_install(vm->sandbox, SANDBOX_VCPU);

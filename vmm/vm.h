@@ -116,6 +116,10 @@ struct vm {
 	pthread_cond_t cond;
 	int stop_reason; /* enum vm_stop_reason; first one wins */
 	uint32_t started; /* vCPUs that finished their setup */
+	/* vCPUs created so far: they are created in id order, so that the
+	 * hypervisor's creation index equals the id (KVM on arm64 before
+	 * Linux 6.6 routes private interrupts - the timer's - by index). */
+	uint32_t created;
 	int setup_err; /* first vCPU setup error */
 	int go; /* all set up: vCPUs may enter the guest */
 	int kick_signo; /* signal the plugin uses for vcpu_kick */

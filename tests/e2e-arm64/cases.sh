@@ -30,11 +30,13 @@ memory-size	guest MemTotal fits the configured 256 MiB
 uart	PL011 is the guest console (ttyAMA0)
 rtc	rtc-pl031 registers as rtc0
 clock	guest date (from the PL031) within 2 s of L1's
+timer	the CPU takes arch-timer interrupts (virtual timer PPI through the vGIC)
 virtio-blk	virtio-blk disk (ECAM + MSI-X through the ITS) reads back known data
 virtio-rng	virtio-rng feeds /dev/hwrng, two reads differ
 poweroff	guest poweroff -f (PSCI SYSTEM_OFF) ends the VMM with status 0
 smp-boot	2 vCPU guest reaches userspace (PSCI CPU_ON)
 smp-cpu-count	guest sees 2 CPUs
+smp-timer	each of the 2 CPUs takes its own arch-timer interrupts
 smp-poweroff	2 vCPU guest poweroff -f ends the VMM with status 0
 power-key	API power-button: PL061 line 3 -> gpio-keys KEY_POWER, guest powers off, VMM exits 0
 sigterm	SIGTERM presses the power button: guest powers off, VMM exits 0
@@ -102,6 +104,17 @@ l2_wait()
 	done
 }
 
+# l2_threads PID: what each thread of a VMM that timed out is doing (name,
+# state, wait channel, system call and its kernel stack).
+l2_threads()
+{
+	for t in /proc/"$1"/task/*; do
+		[ -d "$t" ] || continue
+		echo "${t##*/} $(cat "$t/comm") state=$(cut -d' ' -f3 "$t/stat") wchan=$(cat "$t/wchan" 2>/dev/null) syscall=$(cut -d' ' -f1-3 "$t/syscall" 2>/dev/null)"
+		head -n 8 "$t/stack" 2>/dev/null | sed 's/^/    /'
+	done
+}
+
 # l2_end TAG [SECS]: wait for the VMM to exit (default L2_TIMEOUT), kill
 # it after that; sets R_RC (exit status or "timeout") and R_SECS.
 l2_end()
@@ -113,6 +126,7 @@ l2_end()
 	if [ -f "$W/$1.rc" ]; then
 		R_RC=$(cat "$W/$1.rc")
 	else
+		l2_threads "$(cat "$W/$1.pid")" | sed "s/^/# $1 thread: /"
 		kill -KILL "$(cat "$W/$1.pid")" 2>/dev/null
 		sleep 0.5
 		R_RC=timeout
@@ -231,6 +245,27 @@ case_poweroff()
 	fi
 }
 
+# timer_check CASE NCPUS: TIMER-IRQS has NCPUS counts, none of them 0.
+timer_check()
+{
+	t=$(guest_val "$R_OUT" TIMER-IRQS)
+	info "$1" "arch-timer interrupts per CPU: ${t:-?}"
+	n=0 bad=""
+	for c in $(echo "$t" | tr ',' ' '); do
+		n=$((n + 1))
+		[ "$c" -gt 0 ] 2>/dev/null || bad="$bad cpu$((n - 1))=$c"
+	done
+	if [ "$n" != "$2" ]; then
+		fail "$1" "TIMER-IRQS='$t', want $2 counts" "$R_OUT"
+	elif [ -n "$bad" ]; then
+		fail "$1" "no arch-timer interrupts on$bad" "$R_OUT"
+	else
+		pass "$1"
+	fi
+}
+
+case_timer() { info_boot 1 timer && timer_check timer 1; }
+case_smp_timer() { info_boot 2 smp-timer && timer_check smp-timer 2; }
 case_smp_boot() { info_boot 2 smp-boot && pass smp-boot; }
 case_smp_cpu_count() { info_boot 2 smp-cpu-count && expect_val smp-cpu-count NCPUS 2; }
 

@@ -81,6 +81,8 @@ test_info()
 	else
 		echo "NIMBUS-GUEST: HWRNG=missing"
 	fi
+	# Arch-timer interrupts taken per CPU ("11: N0 N1 GICv3 27 ...").
+	echo "NIMBUS-GUEST: TIMER-IRQS=$(awk '/arch_timer/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) printf "%s%s", (i > 2 ? "," : ""), $i }' /proc/interrupts)"
 	# Last, so that the host reads it as close as possible to now.
 	echo "NIMBUS-GUEST: DATE=$(date +%s)"
 }

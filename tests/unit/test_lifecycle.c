@@ -2,8 +2,8 @@
 /*
  * test_lifecycle.c - the VM life cycle on the fake hypervisor, driven
  * directly (lc_*) and through the REST endpoints (api_handle): every
- * state transition and every refusal naming the state, pause parking
- * the vCPUs, guest-initiated power-off and reset, the event monitor
+ * state transition and every refusal naming the state, vCPUs created in
+ * id order, pause parking the vCPUs, guest-initiated power-off and reset, the event monitor
  * stream, and the JSON answers of vm.info, vm.counters and vmm.ping.
  */
 #include <errno.h>
@@ -335,6 +335,44 @@ static void test_pause_parks_vcpus(void **state)
 	assert_int_equal(f->lc.vm.stop_reason, VM_RUNNING);
 }
 
+/* Creation order seen by ordered_vcpu_create (one test at a time). */
+static uint32_t created_ids[8];
+static unsigned int nr_created;
+
+/* vCPU 0 is slow to create: only a core that creates vCPUs in id order
+ * gets index == id from the hypervisor (KVM on arm64 before Linux 6.6
+ * routes a vCPU's timer interrupt by creation index). */
+static int ordered_vcpu_create(struct hv_vm *vm, uint32_t id,
+			       const struct hv_vcpu_config *cfg, void *cookie,
+			       struct hv_vcpu **out)
+{
+	unsigned int n;
+
+	if (id == 0)
+		usleep(20000);
+	n = __atomic_fetch_add(&nr_created, 1, __ATOMIC_RELAXED);
+	if (n < 8)
+		created_ids[n] = id;
+	return blocking_vcpu_create(vm, id, cfg, cookie, out);
+}
+
+static void test_vcpus_created_in_order(void **state)
+{
+	struct fixture *f = *state;
+	struct vm_config *cfg = new_cfg(f);
+	char err[256];
+
+	nr_created = 0;
+	f->ops.vcpu_create = ordered_vcpu_create;
+	cfg->cpus.boot = cfg->cpus.max = 8;
+	assert_int_equal(lc_create(&f->lc, cfg, 1, err, sizeof(err)), 0);
+	assert_int_equal(lc_boot(&f->lc, err, sizeof(err)), 0);
+	assert_int_equal(nr_created, 8);
+	for (uint32_t i = 0; i < 8; i++)
+		assert_int_equal(created_ids[i], i);
+	assert_int_equal(f->lc.vm.active, 8);
+}
+
 /* The guest powers off (ACPI S5): Shutdown with an API, exit without. */
 static void test_guest_poweroff(void **state)
 {
@@ -614,6 +652,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pause_parks_vcpus, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_vcpus_created_in_order,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_poweroff, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_guest_reset, setup,
