@@ -4,6 +4,11 @@
 
 ARCH ?= $(shell uname -m)
 O ?= build
+# One spelling of every object path, however O was given: the rules the
+# compiler writes into the .d files name their target as spelt, so
+# "build/x.o" and "/work/build/x.o" would not see each other's header
+# dependencies (and a header change would leave stale objects behind).
+override O := $(abspath $(O))
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 PLUGINDIR ?= $(PREFIX)/lib/nimbus/plugins
