@@ -10,8 +10,10 @@
  * boundaries as a TAP does.  Every frame the device transmits must carry
  * the 12-byte virtio-net header and at most VNET_MAX_FRAME bytes after
  * it.  Script bytes with the top bit set inject a frame for the receive
- * path; the harness then waits (at most 2 ms) for a receive thread to
- * take it, unless the guest posted no buffer for it.
+ * path; the harness then waits (at most 0.3 ms: a receive thread
+ * takes a frame in microseconds, and a pair the driver has not enabled
+ * never does) for a receive thread to take it, unless the guest posted
+ * no buffer for it or the device wants a reset.
  *
  * Starting and joining the receive threads costs more than an input, so
  * one device per configuration is built on first use and kept: each
@@ -77,6 +79,7 @@ static void drain(struct st *s)
 struct taken {
 	int fd; /* the device's end */
 	const struct vq *rxq;
+	const struct virtio_dev *vd;
 };
 
 /* The frame was read, or the receive thread will not read it now: the
@@ -93,7 +96,8 @@ static bool frame_taken(void *arg)
 	if (ioctl(t->fd, FIONREAD, &pending) || !pending)
 		return true;
 	if (!__atomic_load_n(&t->rxq->ready, __ATOMIC_ACQUIRE) ||
-	    __atomic_load_n(&t->rxq->broken, __ATOMIC_ACQUIRE))
+	    __atomic_load_n(&t->rxq->broken, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&t->vd->needs_reset, __ATOMIC_ACQUIRE))
 		return true;
 	avail = vt_ram()->host + t->rxq->avail + 2;
 	idx = (uint16_t)(avail[0] | avail[1] << 8);
@@ -105,13 +109,13 @@ static int on_event(void *opaque, uint8_t ev)
 	struct st *s = opaque;
 	uint16_t p = (uint16_t)((ev >> 6) & 1) % s->pairs;
 	size_t len = 12 + (size_t)(ev & 63) * 24;
-	struct taken t = { s->sp[p][0], &s->vd->vq[2 * p] };
+	struct taken t = { s->sp[p][0], &s->vd->vq[2 * p], s->vd };
 
 	drain(s);
 	if (!(ev & 0x80))
 		return 0;
 	if (send(s->sp[p][1], s->frame, len, MSG_DONTWAIT) == (ssize_t)len)
-		fz_wait(frame_taken, &t, 2000);
+		fz_wait(frame_taken, &t, 300);
 	return 1;
 }
 
