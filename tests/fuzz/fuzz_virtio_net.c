@@ -7,9 +7,9 @@
  * vtransport.h for the rings).
  *
  * The backend is a datagram socketpair per queue pair, which keeps frame
- * boundaries as a TAP does.  Every frame the device transmits must carry
- * the 12-byte virtio-net header and at most VNET_MAX_FRAME bytes after
- * it.  Script bytes with the top bit set inject a frame for the receive
+ * boundaries as a TAP does, with a host reader thread on the other end.
+ * Every frame the device transmits must carry the 12-byte virtio-net
+ * header and at most VNET_MAX_FRAME bytes after it.  Script bytes with the top bit set inject a frame for the receive
  * path; the harness then waits (at most 0.3 ms: a receive thread
  * takes a frame in microseconds, and a pair the driver has not enabled
  * never does) for a receive thread to take it, unless the guest posted
@@ -21,6 +21,8 @@
  * next activates it again.
  */
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -62,18 +64,28 @@ static int set_queue(void *opaque, uint16_t pair, int attach)
 
 static const struct vnet_backend_ops bops = { set_offload, set_queue };
 
-/* What the device sent: header plus one frame each. */
-static void drain(struct st *s)
+/* The host's reader, as a host stack reading a TAP: takes what the
+ * device sends as it comes, so the backend never fills up (a full
+ * backend makes the device wait VNET_TX_RETRY_MS per frame).  Every frame
+ * is the header plus at most VNET_MAX_FRAME bytes. */
+static void *host_reader(void *arg)
 {
 	static uint8_t buf[VNET_MAX_FRAME + 64];
+	struct st *s = arg;
+	struct pollfd pfd[MAX_PAIRS];
+	ssize_t n;
 
-	for (uint16_t p = 0; p < s->pairs; p++) {
-		ssize_t n;
-
-		while ((n = recv(s->sp[p][1], buf, sizeof(buf),
-				 MSG_DONTWAIT)) >= 0)
-			FUZZ_CHECK(n >= 12 && n <= 12 + VNET_MAX_FRAME);
+	for (uint16_t p = 0; p < s->pairs; p++)
+		pfd[p] = (struct pollfd){ .fd = s->sp[p][1], .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, s->pairs, -1) < 0)
+			continue;
+		for (uint16_t p = 0; p < s->pairs; p++)
+			while ((n = recv(s->sp[p][1], buf, sizeof(buf),
+					 MSG_DONTWAIT)) >= 0)
+				FUZZ_CHECK(n >= 12 && n <= 12 + VNET_MAX_FRAME);
 	}
+	return NULL;
 }
 
 struct taken {
@@ -111,7 +123,6 @@ static int on_event(void *opaque, uint8_t ev)
 	size_t len = 12 + (size_t)(ev & 63) * 24;
 	struct taken t = { s->sp[p][0], &s->vd->vq[2 * p], s->vd };
 
-	drain(s);
 	if (!(ev & 0x80))
 		return 0;
 	if (send(s->sp[p][1], s->frame, len, MSG_DONTWAIT) == (ssize_t)len)
@@ -142,6 +153,7 @@ static struct dev *get_dev(uint8_t flags)
 		.queue_size = 16,
 	};
 	int fds[MAX_PAIRS];
+	pthread_t reader;
 
 	if (d)
 		return d;
@@ -163,7 +175,8 @@ static struct dev *get_dev(uint8_t flags)
 	cfg.bopaque = &d->s;
 	cfg.mtu = flags & 2 ? 1500 : 0;
 	cfg.offload_csum = cfg.offload_tso = cfg.offload_ufo = flags & 4;
-	if (vnet_create(&cfg, &d->n, NULL, 0))
+	if (vnet_create(&cfg, &d->n, NULL, 0) ||
+	    pthread_create(&reader, NULL, host_reader, &d->s))
 		abort();
 	d->s.vd = &d->vd;
 	devs[flags & 7] = d;
@@ -181,6 +194,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vt_run(&d->vd, on_event, &d->s);
 	else
 		vnet_ops()->reset(d->n);
-	drain(&d->s);
 	return 0;
 }
