@@ -154,13 +154,67 @@ static bool vs_sync(struct vsock *v)
 	return go;
 }
 
+/*
+ * One pass of the device loop: take over an epoch change, handle what
+ * epoll reports (waiting at most *timeout ms while running, -1: until
+ * something happens; nowait: not at all), process the queues, and set
+ * *timeout for the next pass.  Returns 1 when more work is pending, 0
+ * when idle, -1 when the loop must end.
+ */
+static int vs_pass(struct vsock *v, int *timeout, bool nowait)
+{
+	struct epoll_event ev[VSOCK_EPOLL_EVENTS];
+	eventfd_t val;
+	bool more;
+	int n, i;
+
+	if (!vs_sync(v))
+		return -1;
+	n = epoll_wait(v->epfd, ev, VSOCK_EPOLL_EVENTS,
+		       nowait	  ? 0 :
+		       v->running ? *timeout :
+				    -1);
+	if (n < 0 && errno != EINTR) {
+		log_err("vsock %s: epoll_wait: %m", v->id);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		uint64_t tag = ev[i].data.u64;
+
+		if (tag == VSOCK_TAG_EFD)
+			(void)eventfd_read(v->efd, &val);
+		else if (tag == VSOCK_TAG_LISTEN && v->running)
+			vsock_accept(v);
+		else if (tag > VSOCK_TAG_LISTEN && v->running)
+			vsock_conn_event(v, (struct vsock_conn *)(uintptr_t)tag,
+					 ev[i].events);
+	}
+	if (!v->running)
+		return 0;
+	more = false;
+	vsock_conn_timers(v);
+	if (!v->broken) {
+		more |= vsock_tx_process(v);
+		more |= vsock_rx_process(v);
+	}
+	/* Deadlines set meanwhile, and what expiring ones queue. */
+	*timeout = vsock_conn_timers(v);
+	if (!v->broken) {
+		if (v->nr_orphan || v->pend_head)
+			more |= vsock_rx_process(v);
+		vsock_notify(v);
+	}
+	if (more && !v->broken) {
+		*timeout = 0;
+		return 1;
+	}
+	return 0;
+}
+
 static void *vs_thread(void *arg)
 {
 	struct vsock *v = arg;
-	struct epoll_event ev[VSOCK_EPOLL_EVENTS];
-	int timeout = -1, n, i;
-	eventfd_t val;
-	bool more;
+	int timeout = -1, n;
 
 	n = sandbox_install(v->sandbox, SANDBOX_VIRTIO_VSOCK);
 	if (n) {
@@ -173,47 +227,22 @@ static void *vs_thread(void *arg)
 		pthread_mutex_unlock(&v->lock);
 		return NULL;
 	}
-	while (vs_sync(v)) {
-		n = epoll_wait(v->epfd, ev, VSOCK_EPOLL_EVENTS,
-			       v->running ? timeout : -1);
-		if (n < 0 && errno != EINTR) {
-			log_err("vsock %s: epoll_wait: %m", v->id);
-			break;
-		}
-		for (i = 0; i < n; i++) {
-			uint64_t tag = ev[i].data.u64;
-
-			if (tag == VSOCK_TAG_EFD)
-				(void)eventfd_read(v->efd, &val);
-			else if (tag == VSOCK_TAG_LISTEN && v->running)
-				vsock_accept(v);
-			else if (tag > VSOCK_TAG_LISTEN && v->running)
-				vsock_conn_event(
-					v, (struct vsock_conn *)(uintptr_t)tag,
-					ev[i].events);
-		}
-		if (!v->running)
-			continue;
-		more = false;
-		vsock_conn_timers(v);
-		if (!v->broken) {
-			more |= vsock_tx_process(v);
-			more |= vsock_rx_process(v);
-		}
-		/* Deadlines set meanwhile, and what expiring ones queue. */
-		timeout = vsock_conn_timers(v);
-		if (!v->broken) {
-			if (v->nr_orphan || v->pend_head)
-				more |= vsock_rx_process(v);
-			vsock_notify(v);
-		}
-		if (more && !v->broken)
-			timeout = 0;
-	}
+	while (vs_pass(v, &timeout, false) >= 0)
+		;
 	pthread_mutex_lock(&v->lock);
 	vsock_conn_free_all(v);
 	pthread_mutex_unlock(&v->lock);
 	return NULL;
+}
+
+int vsock_poll(struct vsock *v)
+{
+	int timeout = 0, ret;
+
+	if (v->started)
+		return -EBUSY;
+	ret = vs_pass(v, &timeout, true);
+	return ret < 0 ? -EIO : ret;
 }
 
 /* ---- setup ---- */
@@ -230,7 +259,7 @@ static int vs_start(struct vsock *v)
 	if (v->efd < 0)
 		return -errno;
 	ret = vs_epoll_set(v, v->efd, VSOCK_TAG_EFD, 1);
-	if (ret)
+	if (ret || v->threadless)
 		return ret;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -272,6 +301,7 @@ int vsock_create(const struct vsock_cfg *cfg, struct vsock **out, char *err,
 	v->listen_fd = v->epfd = v->efd = -1;
 	v->cid = cfg->guest_cid;
 	v->sandbox = cfg->sandbox;
+	v->threadless = cfg->threadless;
 	v->next_host_port = VSOCK_FIRST_HOST_PORT;
 	v->info = (struct virtio_dev_info){
 		.name = "virtio-vsock",
@@ -331,8 +361,15 @@ unsigned int vsock_nr_conns(struct vsock *v)
 
 void vsock_stop(struct vsock *v)
 {
-	if (!v || !v->started)
+	if (!v)
 		return;
+	if (!v->started) {
+		/* Threadless: the caller is the loop; close what it left. */
+		pthread_mutex_lock(&v->lock);
+		vsock_conn_free_all(v);
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
 	pthread_mutex_lock(&v->lock);
 	v->stop = 1;
 	pthread_mutex_unlock(&v->lock);

@@ -42,6 +42,7 @@
 #ifndef NIMBUS_DEVICES_VIRTIO_VSOCK_H
 #define NIMBUS_DEVICES_VIRTIO_VSOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -104,6 +105,9 @@ struct vsock_cfg {
 	 * (SANDBOX_VIRTIO_VSOCK); NULL: none.  Borrowed, must outlive the
 	 * device. */
 	const struct sandbox *sandbox;
+	/* Tests and fuzzers only (the CLI and API never set it): no device
+	 * thread; the caller runs the device loop with vsock_poll(). */
+	bool threadless;
 };
 
 /* Monotonic counters since create; each read atomically. */
@@ -118,7 +122,7 @@ struct vsock_counters {
 /*
  * Bind and listen on cfg->path (a leftover socket file there is
  * replaced; any other file is an error), build the device and start its
- * thread (idle until the driver activates it).  cfg is copied.  -EINVAL
+ * thread (idle until the driver activates it; none if cfg->threadless).  cfg is copied.  -EINVAL
  * bad cfg, -EADDRINUSE when another process listens on path, -ENOMEM,
  * or the failing call's -errno, with one line in err.  Main thread, setup.
  */
@@ -133,6 +137,16 @@ void vsock_get_counters(struct vsock *v, struct vsock_counters *out);
 
 /* Open connections right now.  Any thread. */
 unsigned int vsock_nr_conns(struct vsock *v);
+
+/*
+ * Threadless devices only (cfg->threadless): one pass of the device
+ * loop in the caller's thread, never blocking: apply an activation or
+ * reset, accept host clients, handle socket events and process both
+ * data queues.  Returns 1 when it has more work queued (call again), 0
+ * when idle, -EBUSY for a device with a thread, -EIO when the loop
+ * failed.  The thread that calls the device ops, between them.
+ */
+int vsock_poll(struct vsock *v);
 
 /* Stop and join the thread, closing every connection.  Before the
  * transport is destroyed.  Idempotent.  Main thread. */

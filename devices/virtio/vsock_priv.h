@@ -91,6 +91,7 @@ struct vsock {
 	int stop;
 	pthread_t thread;
 	int started;
+	int threadless; /* cfg->threadless: vsock_poll drives it */
 	int dead; /* the thread ended (no filter): serves nothing */
 	const struct sandbox *sandbox;
 	int efd; /* wakes the thread */

@@ -475,6 +475,63 @@ static void test_threads_and_socket_go(void **state)
 	assert_int_not_equal(stat(path, &st), 0);
 }
 
+/* Drive a threadless device to idle; false if it never got there. */
+static bool poll_idle(struct vfx *f)
+{
+	for (int i = 0; i < 100; i++) {
+		int ret = vsock_poll(f->v);
+
+		assert_true(ret >= 0);
+		if (!ret)
+			return true;
+	}
+	return false;
+}
+
+static void test_threadless_poll(void **state)
+{
+	int threads = vdrv_count_threads(), lfd, fd;
+	struct vfx *f, *g;
+	struct vpkt p, r;
+	uint16_t head;
+
+	vfx_threadless = true;
+	f = vfx_new();
+	vfx_threadless = false;
+	*state = f;
+	assert_int_equal(vdrv_count_threads(), threads);
+	lfd = vfx_unix_listen(f, 5000);
+	vfx_post_rx(f, 8);
+	r = vfx_pkt(VSOCK_OP_REQUEST, 1025, 5000);
+	head = vfx_post_tx(f, &r, 0);
+	/* Nothing moves until the caller runs the loop. */
+	usleep(20000);
+	assert_int_equal(vdrv_vq_used_idx(&f->dq[VSOCK_TXQ]), 0);
+	assert_true(poll_idle(f));
+	assert_int_equal(vdrv_vq_used_idx(&f->dq[VSOCK_TXQ]), 1);
+	assert_int_equal(vdrv_vq_take_used(&f->dq[VSOCK_TXQ], head), 0);
+	vfx_expect(f, &p, VSOCK_OP_RESPONSE);
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, "xyz", 3, 0), 3);
+	assert_true(poll_idle(f));
+	vfx_expect(f, &p, VSOCK_OP_RW);
+	assert_int_equal(p.len, 3);
+	assert_memory_equal(p.data, "xyz", 3);
+	/* A reset takes effect at the next pass: the connection goes. */
+	assert_int_equal(vsock_nr_conns(f->v), 1);
+	vfx_reset(f);
+	assert_true(poll_idle(f));
+	assert_int_equal(vsock_nr_conns(f->v), 0);
+	assert_true(vfx_eof(fd, 1000));
+	close(fd);
+	close(lfd);
+	/* A device with its thread refuses to be polled. */
+	g = vfx_new();
+	assert_int_equal(vsock_poll(g->v), -EBUSY);
+	vfx_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,6 +560,7 @@ int main(void)
 					  vfx_teardown),
 		cmocka_unit_test_teardown(test_threads_and_socket_go,
 					  vfx_teardown),
+		cmocka_unit_test_teardown(test_threadless_poll, vfx_teardown),
 	};
 
 	struct sandbox_ctx ctx = {

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,9 @@ struct sandbox;
 /* Seccomp filters for the device thread of every vfx_new (test_vsock.c
  * runs its cases once without and once with them); NULL: none. */
 static const struct sandbox *vfx_sandbox;
+
+/* vfx_new builds a threadless device (the test runs vsock_poll). */
+static bool vfx_threadless;
 
 #define VFX_RAM_GPA 0x100000ull
 #define VFX_RAM_SIZE (8u << 20)
@@ -139,7 +143,8 @@ static inline struct vfx *vfx_new(void)
 	struct vsock_cfg cfg = { .guest_cid = VFX_CID,
 				 .queue_size = VFX_QSIZE,
 				 .id = "t",
-				 .sandbox = vfx_sandbox };
+				 .sandbox = vfx_sandbox,
+				 .threadless = vfx_threadless };
 	char err[256];
 
 	assert_non_null(f);
@@ -250,10 +255,10 @@ static inline struct vpkt vfx_pkt(uint16_t op, uint32_t gport, uint32_t hport)
 	return p;
 }
 
-/* The guest sends p (header and p->len bytes of data, in two buffers;
- * `wire_len` overrides the data bytes actually posted when nonzero). */
-static inline void vfx_send_raw(struct vfx *f, const struct vpkt *p,
-				uint32_t data_bytes)
+/* The guest posts p on the transmit queue (header and data_bytes of
+ * p->data, in two buffers) and kicks; returns the chain's head. */
+static inline uint16_t vfx_post_tx(struct vfx *f, const struct vpkt *p,
+				   uint32_t data_bytes)
 {
 	struct vdrv_seg s[2];
 	unsigned int n = 1;
@@ -271,6 +276,16 @@ static inline void vfx_send_raw(struct vfx *f, const struct vpkt *p,
 	}
 	head = vdrv_vq_post(&f->dq[VSOCK_TXQ], s, n, true);
 	vfx_kick(f, VSOCK_TXQ);
+	return head;
+}
+
+/* The guest sends p (header and data_bytes of data, in two buffers) and
+ * waits until the device has consumed it. */
+static inline void vfx_send_raw(struct vfx *f, const struct vpkt *p,
+				uint32_t data_bytes)
+{
+	uint16_t head = vfx_post_tx(f, p, data_bytes);
+
 	assert_true(VDRV_WAIT_FOR(vdrv_vq_used_idx(&f->dq[VSOCK_TXQ]) ==
 				  f->dq[VSOCK_TXQ].avail_idx));
 	assert_int_equal(vdrv_vq_take_used(&f->dq[VSOCK_TXQ], head), 0);
