@@ -9,6 +9,7 @@
 
 #define LOG_MOD "aml"
 #include "arch/x86_64/aml.h"
+#include "arch/x86_64/aml_priv.h"
 #include "vmm/log.h"
 
 /* Opcodes and prefixes (ACPI 6.5, 20.2). */
@@ -45,17 +46,6 @@
 #define AML_ONES_OP 0xff
 #define AML_DEVICE_OP 0x82 /* after AML_EXT_OP_PREFIX */
 
-/* Resource descriptor tags (ACPI 6.5, 6.4.2 small and 6.4.3 large). */
-#define RES_IRQ_SHORT 0x22 /* small type 4, length 2 */
-#define RES_IRQ_FLAGS 0x23 /* small type 4, length 3 */
-#define RES_IO 0x47 /* small type 8, length 7 */
-#define RES_END_TAG 0x79 /* small type 0xf, length 1 */
-#define RES_MEM32_FIXED 0x86 /* large type 6 */
-#define RES_DWORD_ADDR 0x87 /* large type 7 */
-#define RES_WORD_ADDR 0x88 /* large type 8 */
-#define RES_EXT_IRQ 0x89 /* large type 9 */
-#define RES_QWORD_ADDR 0x8a /* large type 0xa */
-
 /* Keep a runaway builder from eating host memory: 2^28 is AML's limit. */
 #define AML_BUF_MAX ((size_t)AML_PKGLEN_MAX)
 
@@ -75,7 +65,7 @@ int aml_buf_err(const struct aml_buf *b)
 	return b->err;
 }
 
-static int fail(struct aml_buf *b, int err)
+int aml_fail(struct aml_buf *b, int err)
 {
 	if (!b->err)
 		b->err = err;
@@ -90,7 +80,7 @@ static int reserve(struct aml_buf *b, size_t more)
 	if (b->err)
 		return b->err;
 	if (more > AML_BUF_MAX - b->len)
-		return fail(b, -E2BIG);
+		return aml_fail(b, -E2BIG);
 	if (b->len + more <= b->cap)
 		return 0;
 	cap = b->cap ? b->cap : 256;
@@ -98,7 +88,7 @@ static int reserve(struct aml_buf *b, size_t more)
 		cap *= 2;
 	p = realloc(b->data, cap);
 	if (!p)
-		return fail(b, -ENOMEM);
+		return aml_fail(b, -ENOMEM);
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -116,17 +106,19 @@ int aml_bytes(struct aml_buf *b, const void *data, size_t len)
 	return 0;
 }
 
-static int put8(struct aml_buf *b, uint8_t v)
+int aml_put8(struct aml_buf *b, uint8_t v)
 {
 	return aml_bytes(b, &v, 1);
 }
 
 /* Little-endian integer of `size` bytes, as AML and resources store them. */
-static int put_le(struct aml_buf *b, uint64_t v, unsigned int size)
+int aml_put_le(struct aml_buf *b, uint64_t v, unsigned int size)
 {
 	uint8_t tmp[8];
 	unsigned int i;
 
+	if (size > sizeof(tmp))
+		return aml_fail(b, -EINVAL);
 	for (i = 0; i < size; i++)
 		tmp[i] = (uint8_t)(v >> (8 * i));
 	return aml_bytes(b, tmp, size);
@@ -230,39 +222,39 @@ int aml_namestring(struct aml_buf *b, const char *path)
 	if (b->err)
 		return b->err;
 	if (!path)
-		return fail(b, -EINVAL);
+		return aml_fail(b, -EINVAL);
 	if (*p == '\\') {
-		put8(b, AML_ROOT_CHAR);
+		aml_put8(b, AML_ROOT_CHAR);
 		p++;
 	} else {
 		while (*p == '^') {
-			put8(b, AML_PARENT_PREFIX);
+			aml_put8(b, AML_PARENT_PREFIX);
 			p++;
 		}
 	}
 	while (*p) {
 		if (nseg == 255 || parse_seg(&p, segs[nseg]))
-			return fail(b, -EINVAL);
+			return aml_fail(b, -EINVAL);
 		nseg++;
 		if (*p == '.' && p[1])
 			p++;
 		else if (*p)
-			return fail(b, -EINVAL);
+			return aml_fail(b, -EINVAL);
 	}
 	switch (nseg) {
 	case 0:
 		/* Only "\" or "^" alone names something: NullName. */
 		if (p == path)
-			return fail(b, -EINVAL);
-		return put8(b, AML_ZERO_OP);
+			return aml_fail(b, -EINVAL);
+		return aml_put8(b, AML_ZERO_OP);
 	case 1:
 		break;
 	case 2:
-		put8(b, AML_DUAL_NAME_PREFIX);
+		aml_put8(b, AML_DUAL_NAME_PREFIX);
 		break;
 	default:
-		put8(b, AML_MULTI_NAME_PREFIX);
-		put8(b, (uint8_t)nseg);
+		aml_put8(b, AML_MULTI_NAME_PREFIX);
+		aml_put8(b, (uint8_t)nseg);
 		break;
 	}
 	return aml_bytes(b, segs, 4 * (size_t)nseg);
@@ -311,11 +303,11 @@ int aml_string(struct aml_buf *b, const char *s)
 	if (b->err)
 		return b->err;
 	if (!s)
-		return fail(b, -EINVAL);
+		return aml_fail(b, -EINVAL);
 	for (i = 0; s[i]; i++)
 		if ((unsigned char)s[i] > 0x7f)
-			return fail(b, -EINVAL);
-	put8(b, AML_STRING_PREFIX);
+			return aml_fail(b, -EINVAL);
+	aml_put8(b, AML_STRING_PREFIX);
 	return aml_bytes(b, s, i + 1);
 }
 
@@ -326,15 +318,15 @@ int aml_eisaid(struct aml_buf *b, const char *id)
 	if (b->err)
 		return b->err;
 	if (aml_eisaid_encode(id, &v))
-		return fail(b, -EINVAL);
+		return aml_fail(b, -EINVAL);
 	/* Always a DWordConst, whatever its value, like EisaId() in ASL. */
-	put8(b, AML_DWORD_PREFIX);
-	return put_le(b, v, 4);
+	aml_put8(b, AML_DWORD_PREFIX);
+	return aml_put_le(b, v, 4);
 }
 
 int aml_name(struct aml_buf *b, const char *path)
 {
-	put8(b, AML_NAME_OP);
+	aml_put8(b, AML_NAME_OP);
 	return aml_namestring(b, path);
 }
 
@@ -358,14 +350,14 @@ int aml_name_string(struct aml_buf *b, const char *path, const char *s)
 
 int aml_return(struct aml_buf *b)
 {
-	return put8(b, AML_RETURN_OP);
+	return aml_put8(b, AML_RETURN_OP);
 }
 
 int aml_arg(struct aml_buf *b, unsigned int n)
 {
 	if (n > 6)
-		return fail(b, -EINVAL);
-	return put8(b, (uint8_t)(AML_ARG0_OP + n));
+		return aml_fail(b, -EINVAL);
+	return aml_put8(b, (uint8_t)(AML_ARG0_OP + n));
 }
 
 static int hex_digit(char c)
@@ -391,12 +383,12 @@ int aml_uuid(struct aml_buf *b, const char *uuid)
 	if (b->err)
 		return b->err;
 	if (!uuid || strlen(uuid) != 36)
-		return fail(b, -EINVAL);
+		return aml_fail(b, -EINVAL);
 	for (i = 0; i < 36; i++) {
 		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
 
 		if (dash ? uuid[i] != '-' : hex_digit(uuid[i]) < 0)
-			return fail(b, -EINVAL);
+			return aml_fail(b, -EINVAL);
 	}
 	for (i = 0; i < 16; i++) {
 		hi = hex_digit(uuid[src[i]]);
@@ -410,22 +402,22 @@ int aml_uuid(struct aml_buf *b, const char *uuid)
 
 int aml_lnot(struct aml_buf *b)
 {
-	return put8(b, AML_LNOT_OP);
+	return aml_put8(b, AML_LNOT_OP);
 }
 
 int aml_lequal(struct aml_buf *b)
 {
-	return put8(b, AML_LEQUAL_OP);
+	return aml_put8(b, AML_LEQUAL_OP);
 }
 
 int aml_or(struct aml_buf *b)
 {
-	return put8(b, AML_OR_OP);
+	return aml_put8(b, AML_OR_OP);
 }
 
 int aml_create_dword_field(struct aml_buf *b)
 {
-	return put8(b, AML_CREATE_DWORD_FIELD_OP);
+	return aml_put8(b, AML_CREATE_DWORD_FIELD_OP);
 }
 
 /* The mark is set even after an error, so callers never close garbage. */
@@ -437,15 +429,15 @@ static int pkg_open(struct aml_buf *b, size_t *mark)
 
 int aml_scope_open(struct aml_buf *b, const char *path, size_t *mark)
 {
-	put8(b, AML_SCOPE_OP);
+	aml_put8(b, AML_SCOPE_OP);
 	pkg_open(b, mark);
 	return aml_namestring(b, path);
 }
 
 int aml_device_open(struct aml_buf *b, const char *name, size_t *mark)
 {
-	put8(b, AML_EXT_OP_PREFIX);
-	put8(b, AML_DEVICE_OP);
+	aml_put8(b, AML_EXT_OP_PREFIX);
+	aml_put8(b, AML_DEVICE_OP);
 	pkg_open(b, mark);
 	return aml_namestring(b, name);
 }
@@ -454,27 +446,27 @@ int aml_method_open(struct aml_buf *b, const char *name, unsigned int nargs,
 		    bool serialized, unsigned int sync_level, size_t *mark)
 {
 	if (nargs > 7 || sync_level > 15)
-		return fail(b, -EINVAL);
-	put8(b, AML_METHOD_OP);
+		return aml_fail(b, -EINVAL);
+	aml_put8(b, AML_METHOD_OP);
 	pkg_open(b, mark);
 	aml_namestring(b, name);
-	return put8(b, (uint8_t)(nargs | (serialized ? 0x08 : 0) |
-				 sync_level << 4));
+	return aml_put8(b, (uint8_t)(nargs | (serialized ? 0x08 : 0) |
+				     sync_level << 4));
 }
 
 int aml_if_open(struct aml_buf *b, size_t *mark)
 {
-	put8(b, AML_IF_OP);
+	aml_put8(b, AML_IF_OP);
 	return pkg_open(b, mark);
 }
 
 int aml_package_open(struct aml_buf *b, unsigned int nelems, size_t *mark)
 {
 	if (nelems > 255)
-		return fail(b, -EINVAL);
-	put8(b, AML_PACKAGE_OP);
+		return aml_fail(b, -EINVAL);
+	aml_put8(b, AML_PACKAGE_OP);
 	pkg_open(b, mark);
-	return put8(b, (uint8_t)nelems);
+	return aml_put8(b, (uint8_t)nelems);
 }
 
 /* Insert `n` bytes of `hdr` at `at`, shifting what follows. */
@@ -498,47 +490,47 @@ int aml_close(struct aml_buf *b, size_t mark)
 	if (b->err)
 		return b->err;
 	if (mark > b->len)
-		return fail(b, -EINVAL);
+		return aml_fail(b, -EINVAL);
 	n = aml_pkglen_encode(b->len - mark, pl);
 	if (n < 0)
-		return fail(b, n);
+		return aml_fail(b, n);
 	return insert(b, mark, pl, (size_t)n);
 }
 
 int aml_local(struct aml_buf *b, unsigned int n)
 {
 	if (n > 7)
-		return fail(b, -EINVAL);
-	return put8(b, (uint8_t)(AML_LOCAL0_OP + n));
+		return aml_fail(b, -EINVAL);
+	return aml_put8(b, (uint8_t)(AML_LOCAL0_OP + n));
 }
 
 int aml_store(struct aml_buf *b)
 {
-	return put8(b, AML_STORE_OP);
+	return aml_put8(b, AML_STORE_OP);
 }
 
 int aml_and(struct aml_buf *b)
 {
-	return put8(b, AML_AND_OP);
+	return aml_put8(b, AML_AND_OP);
 }
 
 int aml_null_target(struct aml_buf *b)
 {
-	return put8(b, AML_ZERO_OP); /* NullName */
+	return aml_put8(b, AML_ZERO_OP); /* NullName */
 }
 
 int aml_notify(struct aml_buf *b)
 {
-	return put8(b, AML_NOTIFY_OP);
+	return aml_put8(b, AML_NOTIFY_OP);
 }
 
 int aml_opregion(struct aml_buf *b, const char *name, uint8_t space,
 		 uint64_t offset, uint64_t len)
 {
-	put8(b, AML_EXT_OP_PREFIX);
-	put8(b, AML_OPREGION_OP);
+	aml_put8(b, AML_EXT_OP_PREFIX);
+	aml_put8(b, AML_OPREGION_OP);
 	aml_namestring(b, name);
-	put8(b, space);
+	aml_put8(b, space);
 	aml_integer(b, offset);
 	return aml_integer(b, len);
 }
@@ -551,11 +543,11 @@ static int field_len(struct aml_buf *b, uint32_t v)
 	unsigned int n, i;
 
 	if (v < 0x40)
-		return put8(b, (uint8_t)v);
+		return aml_put8(b, (uint8_t)v);
 	for (n = 2; n < 4 && v >= 1u << (4 + 8 * (n - 1)); n++)
 		;
 	if (v >= 1u << (4 + 8 * (n - 1)))
-		return fail(b, -E2BIG);
+		return aml_fail(b, -E2BIG);
 	out[0] = (uint8_t)(((n - 1) << 6) | (v & 0x0f));
 	for (i = 1; i < n; i++)
 		out[i] = (uint8_t)(v >> (4 + 8 * (i - 1)));
@@ -568,21 +560,21 @@ int aml_field(struct aml_buf *b, const char *region, uint8_t flags,
 	uint8_t seg[4];
 	size_t mark, i;
 
-	put8(b, AML_EXT_OP_PREFIX);
-	put8(b, AML_FIELD_OP);
+	aml_put8(b, AML_EXT_OP_PREFIX);
+	aml_put8(b, AML_FIELD_OP);
 	pkg_open(b, &mark);
 	aml_namestring(b, region);
-	put8(b, flags);
+	aml_put8(b, flags);
 	for (i = 0; i < n; i++) {
 		const char *p = u[i].name;
 
 		if (!u[i].bits)
-			return fail(b, -EINVAL);
+			return aml_fail(b, -EINVAL);
 		if (!p) {
-			put8(b, 0x00); /* ReservedField */
+			aml_put8(b, 0x00); /* ReservedField */
 		} else {
 			if (parse_seg(&p, seg) || *p)
-				return fail(b, -EINVAL);
+				return aml_fail(b, -EINVAL);
 			aml_bytes(b, seg, 4);
 		}
 		field_len(b, u[i].bits);
@@ -592,7 +584,7 @@ int aml_field(struct aml_buf *b, const char *region, uint8_t flags,
 
 int aml_buffer_open(struct aml_buf *b, size_t *mark)
 {
-	put8(b, AML_BUFFER_OP);
+	aml_put8(b, AML_BUFFER_OP);
 	return pkg_open(b, mark);
 }
 
@@ -605,139 +597,12 @@ int aml_buffer_close(struct aml_buf *b, size_t mark)
 	if (b->err)
 		return b->err;
 	if (mark > b->len)
-		return fail(b, -EINVAL);
+		return aml_fail(b, -EINVAL);
 	/* BufferSize is a TermArg: the shortest integer encoding. */
 	size_len = int_encode(b->len - mark, size);
 	n = aml_pkglen_encode(b->len - mark + size_len, hdr);
 	if (n < 0)
-		return fail(b, n);
+		return aml_fail(b, n);
 	memcpy(hdr + n, size, size_len);
 	return insert(b, mark, hdr, (size_t)n + size_len);
-}
-
-int aml_restemplate_open(struct aml_buf *b, size_t *mark)
-{
-	return aml_buffer_open(b, mark);
-}
-
-int aml_restemplate_close(struct aml_buf *b, size_t mark)
-{
-	/* Checksum 0: "the checksum is treated as correct" (6.4.2.9). */
-	static const uint8_t end_tag[2] = { RES_END_TAG, 0x00 };
-
-	aml_bytes(b, end_tag, sizeof(end_tag));
-	return aml_buffer_close(b, mark);
-}
-
-int aml_res_io(struct aml_buf *b, uint16_t min, uint16_t max, uint8_t align,
-	       uint8_t len)
-{
-	if (max < min)
-		return fail(b, -EINVAL);
-	put8(b, RES_IO);
-	put8(b, 0x01); /* _DEC: decodes 16 address bits */
-	put_le(b, min, 2);
-	put_le(b, max, 2);
-	put8(b, align);
-	return put8(b, len);
-}
-
-int aml_res_irq(struct aml_buf *b, unsigned int irq, unsigned int flags)
-{
-	uint8_t info = 0;
-
-	if (irq > 15 || flags & ~0xfu)
-		return fail(b, -EINVAL);
-	if (flags == AML_IRQ_EDGE) {
-		/* The 2-byte form implies edge, active high, exclusive. */
-		put8(b, RES_IRQ_SHORT);
-		return put_le(b, 1u << irq, 2);
-	}
-	if (flags & AML_IRQ_EDGE)
-		info |= 0x01; /* _HE */
-	if (flags & AML_IRQ_ACTIVE_LOW)
-		info |= 0x08; /* _LL */
-	if (flags & AML_IRQ_SHARED)
-		info |= 0x10; /* _SHR */
-	if (flags & AML_IRQ_WAKE)
-		info |= 0x20; /* _WKC */
-	put8(b, RES_IRQ_FLAGS);
-	put_le(b, 1u << irq, 2);
-	return put8(b, info);
-}
-
-int aml_res_ext_irq(struct aml_buf *b, uint32_t gsi, unsigned int flags)
-{
-	uint8_t info = 0x01; /* ResourceConsumer */
-
-	if (flags & ~0xfu)
-		return fail(b, -EINVAL);
-	if (flags & AML_IRQ_EDGE)
-		info |= 0x02;
-	if (flags & AML_IRQ_ACTIVE_LOW)
-		info |= 0x04;
-	if (flags & AML_IRQ_SHARED)
-		info |= 0x08;
-	if (flags & AML_IRQ_WAKE)
-		info |= 0x10;
-	put8(b, RES_EXT_IRQ);
-	put_le(b, 6, 2); /* flags, count, one DWord */
-	put8(b, info);
-	put8(b, 1);
-	return put_le(b, gsi, 4);
-}
-
-int aml_res_mem32_fixed(struct aml_buf *b, bool rw, uint32_t base, uint32_t len)
-{
-	put8(b, RES_MEM32_FIXED);
-	put_le(b, 9, 2);
-	put8(b, rw ? 0x01 : 0x00);
-	put_le(b, base, 4);
-	return put_le(b, len, 4);
-}
-
-/* Common body of the Word/DWord/QWord address space descriptors. */
-static int res_addr(struct aml_buf *b, uint8_t tag, unsigned int size,
-		    uint8_t type, uint8_t gflags, uint8_t tflags,
-		    const uint64_t v[5])
-{
-	unsigned int i;
-
-	if (v[2] < v[1] || type > AML_ADDR_BUS || gflags & 0xf0)
-		return fail(b, -EINVAL);
-	put8(b, tag);
-	put_le(b, 3 + 5 * size, 2);
-	put8(b, type);
-	put8(b, gflags);
-	put8(b, tflags);
-	for (i = 0; i < 5; i++)
-		put_le(b, v[i], size);
-	return b->err;
-}
-
-int aml_res_word_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
-		      uint8_t tflags, uint16_t gran, uint16_t min, uint16_t max,
-		      uint16_t tra, uint16_t len)
-{
-	const uint64_t v[5] = { gran, min, max, tra, len };
-
-	return res_addr(b, RES_WORD_ADDR, 2, type, gflags, tflags, v);
-}
-
-int aml_res_dword_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
-		       uint8_t tflags, uint32_t gran, uint32_t min,
-		       uint32_t max, uint32_t tra, uint32_t len)
-{
-	const uint64_t v[5] = { gran, min, max, tra, len };
-
-	return res_addr(b, RES_DWORD_ADDR, 4, type, gflags, tflags, v);
-}
-
-int aml_res_qword_addr(struct aml_buf *b, uint8_t type, uint8_t gflags,
-		       uint8_t tflags, uint64_t gran, uint64_t min,
-		       uint64_t max, uint64_t tra, uint64_t len)
-{
-	const uint64_t v[5] = { gran, min, max, tra, len };
-
-	return res_addr(b, RES_QWORD_ADDR, 8, type, gflags, tflags, v);
 }
