@@ -3,24 +3,23 @@
  * kvm_aarch64.c - AArch64 side of the KVM plugin: the in-kernel GICv3 and
  * ITS (KVM_CREATE_DEVICE), SPI lines, irqfds bound before the vGIC is
  * initialised, vCPU creation (preferred target, PSCI 0.2+, start powered
- * off), the run loop and its exit decoding, kicks, and ONE_REG register
- * access.  PSCI (CPU_ON, SYSTEM_OFF, SYSTEM_RESET) is handled inside KVM;
- * power-off and reset reach the host as KVM_EXIT_SYSTEM_EVENT and become
- * HV_EXIT_SHUTDOWN / HV_EXIT_RESET.
+ * off), the AArch64 exits, and ONE_REG register access (the run loop,
+ * kicks and the common exits are in kvm_vcpu.c).  PSCI (CPU_ON,
+ * SYSTEM_OFF, SYSTEM_RESET) is handled inside KVM; power-off and reset
+ * reach the host as KVM_EXIT_SYSTEM_EVENT and become HV_EXIT_SHUTDOWN /
+ * HV_EXIT_RESET.
  *
  * vGIC ordering: KVM wants the GIC device and its addresses before the
  * vCPUs, KVM_DEV_ARM_VGIC_CTRL_INIT after all of them, and refuses
  * KVM_IRQFD (-EAGAIN) until then; irqfds bound earlier are therefore kept
- * and bound at finalize.  Kick protocol: as on x86 (kvm_x86_64.c).
+ * and bound at finalize.
  */
 #define LOG_MOD "kvm"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hv/hv_aarch64.h"
@@ -307,7 +306,6 @@ int kvm_vcpu_create(struct hv_vm *vm, uint32_t id,
 {
 	struct hv *hv = vm->hv;
 	struct hv_vcpu *vcpu;
-	void *run;
 	int ret;
 
 	if (vm->nr_vcpus >= hv->max_vcpus || id >= hv->max_vcpu_id)
@@ -321,58 +319,35 @@ int kvm_vcpu_create(struct hv_vm *vm, uint32_t id,
 	vcpu->id = id;
 	vcpu->kvm_id = id;
 	vcpu->cookie = cookie;
-	ret = kvm_ioctl(vm->fd, KVM_CREATE_VCPU, (void *)(uintptr_t)id);
-	if (ret < 0) {
-		kvm_err(hv, "KVM_CREATE_VCPU %u: %s", id, strerror(-ret));
+	ret = kvm_vcpu_open(vcpu);
+	if (ret < 0)
 		goto err_free;
-	}
-	vcpu->fd = ret;
-	vm->vcpus_created++;
-	run = mmap(NULL, hv->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vcpu->fd, 0);
-	if (run == MAP_FAILED) {
-		ret = -errno;
-		goto err_close;
-	}
-	vcpu->run = run;
 	ret = kvm_a64_init_vcpu(vcpu, cfg);
 	if (ret < 0)
-		goto err_unmap;
+		goto err_close;
 	if (cfg && cfg->size >= sizeof(*cfg) && cfg->mpidr &&
 	    cfg->mpidr != kvm_a64_default_mpidr(id)) {
 		ret = kvm_vcpu_set_reg(vcpu, HV_A64_MPIDR_EL1,
 				       (cfg->mpidr & HV_A64_MPIDR_AFF_MASK) |
 					       (1ull << 31));
 		if (ret < 0)
-			goto err_unmap;
+			goto err_close;
 	}
 	vcpu->thread = pthread_self();
 	vm->nr_vcpus++;
 	*out = vcpu;
 	return 0;
 
-err_unmap:
-	munmap(vcpu->run, hv->run_size);
 err_close:
-	close(vcpu->fd);
+	kvm_vcpu_close(vcpu);
 err_free:
 	free(vcpu);
 	return ret;
 }
 
-void kvm_vcpu_destroy(struct hv_vcpu *vcpu)
-{
-	if (!vcpu)
-		return;
-	munmap(vcpu->run, vcpu->vm->hv->run_size);
-	close(vcpu->fd);
-	vcpu->vm->nr_vcpus--;
-	free(vcpu);
-}
-
 /* --- run -------------------------------------------------------------- */
 
-static void kvm_complete(struct hv_vcpu *vcpu, const struct hv_exit *exit)
+void kvm_arch_complete(struct hv_vcpu *vcpu, const struct hv_exit *exit)
 {
 	if (vcpu->pending == KVM_PEND_MMIO_READ)
 		memcpy(vcpu->run->mmio.data, exit->u.mmio.data,
@@ -380,48 +355,11 @@ static void kvm_complete(struct hv_vcpu *vcpu, const struct hv_exit *exit)
 	vcpu->pending = KVM_PEND_NONE;
 }
 
-static int kvm_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
+int kvm_arch_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
 {
 	struct kvm_run *run = vcpu->run;
 
 	switch (run->exit_reason) {
-	case KVM_EXIT_MMIO:
-		if (!run->mmio.len || run->mmio.len > sizeof(run->mmio.data)) {
-			if (kvm_rl_ok(&vcpu->rl))
-				kvm_err(vcpu->vm->hv, "vCPU %u: bad MMIO exit",
-					vcpu->id);
-			return -EIO;
-		}
-		exit->reason = HV_EXIT_MMIO;
-		exit->u.mmio.gpa = run->mmio.phys_addr;
-		exit->u.mmio.len = run->mmio.len;
-		exit->u.mmio.write = !!run->mmio.is_write;
-		if (run->mmio.is_write)
-			memcpy(exit->u.mmio.data, run->mmio.data,
-			       run->mmio.len);
-		else
-			vcpu->pending = KVM_PEND_MMIO_READ;
-		break;
-	case KVM_EXIT_SYSTEM_EVENT:
-		switch (run->system_event.type) {
-		case KVM_SYSTEM_EVENT_SHUTDOWN:
-			exit->reason = HV_EXIT_SHUTDOWN;
-			break;
-		case KVM_SYSTEM_EVENT_RESET:
-			exit->reason = HV_EXIT_RESET;
-			break;
-		case KVM_SYSTEM_EVENT_CRASH:
-			if (kvm_rl_ok(&vcpu->rl))
-				kvm_warn(vcpu->vm->hv, "vCPU %u: guest crashed",
-					 vcpu->id);
-			exit->reason = HV_EXIT_SHUTDOWN;
-			break;
-		default:
-			exit->reason = HV_EXIT_UNKNOWN;
-			exit->u.unknown.raw = run->exit_reason;
-			break;
-		}
-		break;
 	case KVM_EXIT_ARM_NISV:
 		/* An MMIO access KVM cannot decode (no valid syndrome):
 		 * a guest bug; stop rather than guess. */
@@ -433,58 +371,13 @@ static int kvm_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
 				vcpu->id,
 				(unsigned long long)run->arm_nisv.fault_ipa);
 		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		exit->reason = HV_EXIT_FAIL_ENTRY;
-		exit->u.fail.hw_reason =
-			run->fail_entry.hardware_entry_failure_reason;
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		exit->reason = HV_EXIT_INTERNAL;
-		exit->u.fail.suberror = run->internal.suberror;
-		break;
 	case KVM_EXIT_DEBUG:
 		exit->reason = HV_EXIT_DEBUG;
 		break;
-	case KVM_EXIT_INTR:
-		exit->reason = HV_EXIT_INTR;
-		break;
 	default:
-		exit->reason = HV_EXIT_UNKNOWN;
-		exit->u.unknown.raw = run->exit_reason;
-		break;
+		return kvm_decode_common(vcpu, exit);
 	}
 	return 0;
-}
-
-int kvm_vcpu_run(struct hv_vcpu *vcpu, struct hv_exit *exit)
-{
-	struct kvm_run *run = vcpu->run;
-	int err;
-
-	kvm_complete(vcpu, exit);
-	err = ioctl(vcpu->fd, KVM_RUN, 0) < 0 ? errno : 0;
-	memset(exit, 0, sizeof(*exit));
-	if (err == EINTR || err == EAGAIN) {
-		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-		exit->reason = HV_EXIT_INTR;
-		return 0;
-	}
-	if (err) {
-		if (kvm_rl_ok(&vcpu->rl))
-			kvm_err(vcpu->vm->hv, "vCPU %u: KVM_RUN: %s", vcpu->id,
-				strerror(err));
-		return -err;
-	}
-	return kvm_decode(vcpu, exit);
-}
-
-void kvm_vcpu_kick(struct hv_vcpu *vcpu)
-{
-	int signo = vcpu->vm->hv->host->kick_signo;
-
-	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (signo > 0)
-		pthread_kill(vcpu->thread, signo);
 }
 
 /* --- registers -------------------------------------------------------- */

@@ -175,6 +175,29 @@ int kvm_vcpu_set_regs(struct hv_vcpu *vcpu, uint32_t set, const void *buf,
 int kvm_vcpu_get_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t *val);
 int kvm_vcpu_set_reg(struct hv_vcpu *vcpu, uint32_t reg_id, uint64_t val);
 
+/* --- provided by kvm_vcpu.c (vCPU thread unless said) ------------------ */
+
+/* KVM_CREATE_VCPU with vcpu->kvm_id (counted in vm->vcpus_created) and
+ * map its kvm_run; vcpu->vm and ->id set by the caller.  0 or -errno
+ * (logged; nothing left open).  The thread that creates the vCPU. */
+int kvm_vcpu_open(struct hv_vcpu *vcpu);
+/* Undo kvm_vcpu_open (vcpu_create's error path, vcpu_destroy). */
+void kvm_vcpu_close(struct hv_vcpu *vcpu);
+/* Decode the exits every architecture reports the same way (MMIO, system
+ * events, entry failures, internal errors, INTR; anything else is
+ * HV_EXIT_UNKNOWN).  0, or -EIO for a malformed exit (logged). */
+int kvm_decode_common(struct hv_vcpu *vcpu, struct hv_exit *exit);
+
+/* --- provided by kvm_<arch>.c for kvm_vcpu.c --------------------------- */
+
+/* Hand the host's answer to the previous exit (vcpu->pending) back to
+ * KVM before the next KVM_RUN; clears vcpu->pending. */
+void kvm_arch_complete(struct hv_vcpu *vcpu, const struct hv_exit *exit);
+/* Decode the exit KVM_RUN just reported into *exit (zeroed by the
+ * caller), the arch's own exits first, then kvm_decode_common.  0 or
+ * -EIO for a malformed exit. */
+int kvm_arch_decode(struct hv_vcpu *vcpu, struct hv_exit *exit);
+
 #if defined(__aarch64__)
 /* --- provided by kvm_aarch64.c (aarch64 only) --------------------------- */
 

@@ -1,24 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * kvm_x86_64.c - x86_64 vCPUs of the KVM plugin: creation (boot MSRs,
- * LAPIC LINT pins; CPUID comes from kvm_cpuid_x86_64.c), the run loop and
- * its exit decoding, kicks and register access; plus the x86 part of VM
- * creation.
- *
- * Kick protocol: vcpu_kick sets kvm_run.immediate_exit and then signals the
- * vCPU thread (hv_host.kick_signo, handler installed without SA_RESTART).
- * A kick that lands before KVM_RUN makes KVM return EINTR at once; one
- * that lands during KVM_RUN interrupts it through the signal.  vcpu_run
- * clears the flag only when it reports HV_EXIT_INTR, so no kick is lost.
+ * LAPIC LINT pins; CPUID comes from kvm_cpuid_x86_64.c), the x86 exits
+ * (port I/O, HLT, MSRs, hypercalls, EOI) and their completion, register
+ * access; plus the x86 part of VM creation.  The run loop and the common
+ * exits are in kvm_vcpu.c.
  */
 #define LOG_MOD "kvm"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hv/hv_x86_64.h"
@@ -135,7 +128,6 @@ int kvm_vcpu_create(struct hv_vm *vm, uint32_t id,
 	struct hv *hv = vm->hv;
 	struct hv_vcpu *vcpu;
 	struct kvm_topo t;
-	void *run;
 	int ret;
 
 	ret = kvm_topo_init(&t, id, cfg);
@@ -150,36 +142,22 @@ int kvm_vcpu_create(struct hv_vm *vm, uint32_t id,
 	vcpu->id = id;
 	vcpu->kvm_id = t.apic_id; /* KVM's vCPU id is the initial APIC id */
 	vcpu->cookie = cookie;
-	ret = kvm_ioctl(vm->fd, KVM_CREATE_VCPU,
-			(void *)(uintptr_t)vcpu->kvm_id);
-	if (ret < 0) {
-		kvm_err(hv, "KVM_CREATE_VCPU %u: %s", vcpu->kvm_id,
-			strerror(-ret));
+	ret = kvm_vcpu_open(vcpu);
+	if (ret < 0)
 		goto err_free;
-	}
-	vcpu->fd = ret;
-	vm->vcpus_created++;
-	run = mmap(NULL, hv->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vcpu->fd, 0);
-	if (run == MAP_FAILED) {
-		ret = -errno;
-		kvm_err(hv, "vCPU %u: mmap kvm_run: %s", id, strerror(-ret));
-		goto err_close;
-	}
-	vcpu->run = run;
 	ret = kvm_setup_cpuid(vcpu, &t);
 	if (ret < 0)
-		goto err_unmap;
+		goto err_close;
 	ret = kvm_setup_msrs(vcpu);
 	if (ret < 0)
-		goto err_unmap;
+		goto err_close;
 	/* The LAPIC exists in the kernel only with the (split) irqchip. */
 	if (vm->irqchip) {
 		ret = kvm_setup_lapic(vcpu);
 		if (ret < 0) {
 			kvm_err(hv, "vCPU %u: LAPIC setup: %s", id,
 				strerror(-ret));
-			goto err_unmap;
+			goto err_close;
 		}
 	}
 	vcpu->thread = pthread_self();
@@ -187,31 +165,17 @@ int kvm_vcpu_create(struct hv_vm *vm, uint32_t id,
 	*out = vcpu;
 	return 0;
 
-err_unmap:
-	munmap(vcpu->run, hv->run_size);
 err_close:
-	close(vcpu->fd);
+	kvm_vcpu_close(vcpu);
 err_free:
 	free(vcpu);
 	return ret;
 }
 
-/* KVM keeps the vCPU object until the VM goes away: its id cannot be
- * created again in the same VM. */
-void kvm_vcpu_destroy(struct hv_vcpu *vcpu)
-{
-	if (!vcpu)
-		return;
-	munmap(vcpu->run, vcpu->vm->hv->run_size);
-	close(vcpu->fd);
-	vcpu->vm->nr_vcpus--;
-	free(vcpu);
-}
-
 /* --- run ------------------------------------------------------------------ */
 
 /* Hand the host's answer to the previous exit back to KVM. */
-static void kvm_complete(struct hv_vcpu *vcpu, const struct hv_exit *exit)
+void kvm_arch_complete(struct hv_vcpu *vcpu, const struct hv_exit *exit)
 {
 	struct kvm_run *run = vcpu->run;
 
@@ -255,52 +219,7 @@ static int kvm_decode_io(struct hv_vcpu *vcpu, struct hv_exit *exit)
 	return 0;
 }
 
-static int kvm_decode_mmio(struct hv_vcpu *vcpu, struct hv_exit *exit)
-{
-	struct kvm_run *run = vcpu->run;
-
-	if (!run->mmio.len || run->mmio.len > sizeof(run->mmio.data)) {
-		if (kvm_rl_ok(&vcpu->rl))
-			kvm_err(vcpu->vm->hv, "vCPU %u: bad MMIO exit",
-				vcpu->id);
-		return -EIO;
-	}
-	exit->reason = HV_EXIT_MMIO;
-	exit->u.mmio.gpa = run->mmio.phys_addr;
-	exit->u.mmio.len = run->mmio.len;
-	exit->u.mmio.write = !!run->mmio.is_write;
-	if (run->mmio.is_write)
-		memcpy(exit->u.mmio.data, run->mmio.data, run->mmio.len);
-	else
-		vcpu->pending = KVM_PEND_MMIO_READ;
-	return 0;
-}
-
-static void kvm_decode_event(struct hv_vcpu *vcpu, struct hv_exit *exit)
-{
-	struct kvm_run *run = vcpu->run;
-
-	switch (run->system_event.type) {
-	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		exit->reason = HV_EXIT_SHUTDOWN;
-		break;
-	case KVM_SYSTEM_EVENT_RESET:
-		exit->reason = HV_EXIT_RESET;
-		break;
-	case KVM_SYSTEM_EVENT_CRASH:
-		if (kvm_rl_ok(&vcpu->rl))
-			kvm_warn(vcpu->vm->hv, "vCPU %u: guest crashed",
-				 vcpu->id);
-		exit->reason = HV_EXIT_SHUTDOWN;
-		break;
-	default:
-		exit->reason = HV_EXIT_UNKNOWN;
-		exit->u.unknown.raw = run->exit_reason;
-		break;
-	}
-}
-
-static int kvm_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
+int kvm_arch_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
 {
 	struct kvm_run *run = vcpu->run;
 	uint32_t i;
@@ -308,8 +227,6 @@ static int kvm_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		return kvm_decode_io(vcpu, exit);
-	case KVM_EXIT_MMIO:
-		return kvm_decode_mmio(vcpu, exit);
 	case KVM_EXIT_HLT:
 		exit->reason = HV_EXIT_HLT;
 		break;
@@ -317,30 +234,9 @@ static int kvm_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
 		exit->reason = HV_EXIT_SHUTDOWN;
 		exit->flags |= HV_EXIT_F_TRIPLE_FAULT;
 		break;
-	case KVM_EXIT_SYSTEM_EVENT:
-		kvm_decode_event(vcpu, exit);
-		break;
 	case KVM_EXIT_IOAPIC_EOI:
 		exit->reason = HV_EXIT_EOI;
 		exit->u.eoi.vector = run->eoi.vector;
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		exit->reason = HV_EXIT_FAIL_ENTRY;
-		exit->u.fail.hw_reason =
-			run->fail_entry.hardware_entry_failure_reason;
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		exit->reason = HV_EXIT_INTERNAL;
-		exit->u.fail.suberror = run->internal.suberror;
-		if (run->internal.ndata)
-			exit->u.fail.hw_reason = run->internal.data[0];
-		if (!kvm_rl_ok(&vcpu->rl))
-			break;
-		kvm_err(vcpu->vm->hv, "vCPU %u: internal error %u, %u data",
-			vcpu->id, run->internal.suberror, run->internal.ndata);
-		for (i = 0; i < run->internal.ndata && i < 4; i++)
-			kvm_err(vcpu->vm->hv, "  data[%u] = %#llx", i,
-				(unsigned long long)run->internal.data[i]);
 		break;
 	case KVM_EXIT_DEBUG:
 		exit->reason = HV_EXIT_DEBUG;
@@ -361,50 +257,10 @@ static int kvm_decode(struct hv_vcpu *vcpu, struct hv_exit *exit)
 		exit->u.msr.value = exit->u.msr.write ? run->msr.data : 0;
 		vcpu->pending = KVM_PEND_MSR;
 		break;
-	case KVM_EXIT_INTR:
-		exit->reason = HV_EXIT_INTR;
-		break;
 	default:
-		exit->reason = HV_EXIT_UNKNOWN;
-		exit->u.unknown.raw = run->exit_reason;
-		break;
+		return kvm_decode_common(vcpu, exit);
 	}
 	return 0;
-}
-
-int kvm_vcpu_run(struct hv_vcpu *vcpu, struct hv_exit *exit)
-{
-	struct kvm_run *run = vcpu->run;
-	int err;
-
-	/* Completion happens inside KVM_RUN even when it then returns EINTR
-	 * for a kick, so the pending state is consumed either way. */
-	kvm_complete(vcpu, exit);
-	err = ioctl(vcpu->fd, KVM_RUN, 0) < 0 ? errno : 0;
-	memset(exit, 0, sizeof(*exit));
-	if (err == EINTR || err == EAGAIN) {
-		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-		exit->reason = HV_EXIT_INTR;
-		return 0;
-	}
-	if (err) {
-		if (kvm_rl_ok(&vcpu->rl))
-			kvm_err(vcpu->vm->hv, "vCPU %u: KVM_RUN: %s", vcpu->id,
-				strerror(err));
-		return -err;
-	}
-	return kvm_decode(vcpu, exit);
-}
-
-void kvm_vcpu_kick(struct hv_vcpu *vcpu)
-{
-	int signo = vcpu->vm->hv->host->kick_signo;
-
-	/* Flag first: KVM checks it on entry, the signal covers a vCPU that
-	 * is already inside KVM_RUN. */
-	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (signo > 0)
-		pthread_kill(vcpu->thread, signo);
 }
 
 /* --- registers ------------------------------------------------------------ */
