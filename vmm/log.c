@@ -131,3 +131,18 @@ void log_rl_msg(struct log_rl *rl, int level, const char *mod, const char *fmt,
 	log_vmsg(level, mod, fmt, ap);
 	va_end(ap);
 }
+
+int errmsg_set(char *err, size_t errlen, const char *kind, const char *name,
+	       int ret, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!err || !errlen)
+		return ret;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s %s: %s", kind, name, msg);
+	return ret;
+}

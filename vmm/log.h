@@ -12,6 +12,7 @@
 #define NIMBUS_VMM_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level {
@@ -40,6 +41,17 @@ void log_msg(int level, const char *mod, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void log_vmsg(int level, const char *mod, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
+
+/*
+ * For setup functions that report one line to their caller: format
+ * "<kind> <name>: <message>" into err[errlen] (nothing if err is NULL or
+ * errlen is 0; the message is cut at 255 bytes) and return ret, so they
+ * can `return errmsg_set(err, errlen, "disk", path, -EINVAL, "...")`.
+ * Writes no log line.  Pure; any thread.
+ */
+int errmsg_set(char *err, size_t errlen, const char *kind, const char *name,
+	       int ret, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 #define log_err(...) log_msg(LOG_ERR, LOG_MOD, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, LOG_MOD, __VA_ARGS__)

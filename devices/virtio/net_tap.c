@@ -10,7 +10,6 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,22 +30,9 @@ struct net_tap {
 	char name[IFNAMSIZ];
 };
 
-static int tap_err(char *err, size_t errlen, const char *name, int ret,
-		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int tap_err(char *err, size_t errlen, const char *name, int ret,
-		   const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (errlen)
-		snprintf(err, errlen, "tap %s: %s", name, msg);
-	return ret;
-}
+/* One line for the caller of the setup functions (errmsg_set). */
+#define tap_err(err, errlen, name, ret, ...) \
+	errmsg_set(err, errlen, "tap", name, ret, __VA_ARGS__)
 
 /* Every queue fd carries the 12-byte virtio_net_hdr_v1 in little endian,
  * and may have any number of frames in flight towards the host stack:

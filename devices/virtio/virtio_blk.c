@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,22 +42,9 @@ static void vblk_put64(uint8_t *p, uint64_t v)
 
 /* ---- Setup ---- */
 
-static int vblk_err(char *err, size_t errlen, const char *path, int ret,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int vblk_err(char *err, size_t errlen, const char *path, int ret,
-		    const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (errlen)
-		snprintf(err, errlen, "disk %s: %s", path, msg);
-	return ret;
-}
+/* One line for the caller of the setup functions (errmsg_set). */
+#define vblk_err(err, errlen, path, ret, ...) \
+	errmsg_set(err, errlen, "disk", path, ret, __VA_ARGS__)
 
 static int vblk_lock(struct vblk *b, char *err, size_t errlen)
 {

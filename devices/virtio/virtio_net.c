@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,22 +88,9 @@ static const char *const vnet_ctr_names[VNET_NR_CTR] = {
 	[VNET_CTR_CTRL_ERRORS] = "ctrl_errors",
 };
 
-static int vnet_err(char *err, size_t errlen, const char *id, int ret,
-		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int vnet_err(char *err, size_t errlen, const char *id, int ret,
-		    const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (errlen)
-		snprintf(err, errlen, "net %s: %s", id, msg);
-	return ret;
-}
+/* One line for the caller of the setup functions (errmsg_set). */
+#define vnet_err(err, errlen, id, ret, ...) \
+	errmsg_set(err, errlen, "net", id, ret, __VA_ARGS__)
 
 static uint64_t vnet_features(const struct vnet_cfg *cfg)
 {

@@ -5,7 +5,6 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +32,9 @@ struct vpmem {
 	struct vq_chain chain; /* worker only */
 };
 
-static int pm_err(char *err, size_t errlen, const char *path, int ret,
-		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int pm_err(char *err, size_t errlen, const char *path, int ret,
-		  const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (errlen)
-		snprintf(err, errlen, "pmem %s: %s", path, msg);
-	return ret;
-}
+/* One line for the caller of the setup functions (errmsg_set). */
+#define pm_err(err, errlen, path, ret, ...) \
+	errmsg_set(err, errlen, "pmem", path, ret, __VA_ARGS__)
 
 static int pm_open(struct vpmem *p, const struct vpmem_cfg *cfg, char *err,
 		   size_t errlen)

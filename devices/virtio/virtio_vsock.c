@@ -8,7 +8,6 @@
 #include <endian.h>
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,22 +36,9 @@ uint64_t vsock_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static int vs_err(char *err, size_t errlen, const char *id, int ret,
-		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int vs_err(char *err, size_t errlen, const char *id, int ret,
-		  const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (errlen)
-		snprintf(err, errlen, "vsock %s: %s", id, msg);
-	return ret;
-}
+/* One line for the caller of the setup functions (errmsg_set). */
+#define vs_err(err, errlen, id, ret, ...) \
+	errmsg_set(err, errlen, "vsock", id, ret, __VA_ARGS__)
 
 /* ---- the listening socket ---- */
 
