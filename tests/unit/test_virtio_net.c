@@ -7,14 +7,12 @@
  * transport and backend.
  */
 #include <linux/if_tun.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 
 #include "tests/unit/test_virtio_net_fx.h"
-#include "vmm/config.h"
-#include "vmm/sandbox.h"
+#include "tests/lib/seccomp_groups.h"
 
 /* Features a Linux driver takes on a default device, minus MQ. */
 #define F_BASE                                                         \
@@ -551,26 +549,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_threads_end, fx_teardown),
 	};
 
-	struct sandbox_ctx ctx = {
-		.mode = SECCOMP_ON,
-		.log_fd = 2,
-		.kick_signo = SIGUSR1,
-	};
-	struct sandbox *sb;
-	int failed;
-
-	failed = cmocka_run_group_tests_name("virtio_net", tests, NULL, NULL);
-	/* Again with the receive threads under their seccomp filter, as in
-	 * the VMM: a syscall missing from the allowlist ends the process
-	 * without a summary (cmocka's SIGSYS handler replaces the sandbox's
-	 * during a test). */
-	if (sandbox_new(&ctx, &sb)) {
-		fprintf(stderr, "cannot build the seccomp filters\n");
-		return 1;
-	}
-	fx_sandbox = sb;
-	failed += cmocka_run_group_tests_name("virtio_net under seccomp", tests,
-					      NULL, NULL);
-	sandbox_free(sb);
-	return failed;
+	/* Once as is, once with the receive threads under their seccomp
+	 * filter, as in the VMM. */
+	return RUN_GROUPS_WITH_SECCOMP("virtio_net", tests, &fx_sandbox);
 }

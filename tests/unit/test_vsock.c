@@ -7,12 +7,10 @@
  * transport and host.
  */
 #include <dirent.h>
-#include <signal.h>
 #include <sys/stat.h>
 
 #include "tests/unit/test_vsock_fx.h"
-#include "vmm/config.h"
-#include "vmm/sandbox.h"
+#include "tests/lib/seccomp_groups.h"
 
 static int vfx_teardown(void **state)
 {
@@ -563,26 +561,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_threadless_poll, vfx_teardown),
 	};
 
-	struct sandbox_ctx ctx = {
-		.mode = SECCOMP_ON,
-		.log_fd = 2,
-		.kick_signo = SIGUSR1,
-	};
-	struct sandbox *sb;
-	int failed;
-
-	failed = cmocka_run_group_tests_name("vsock", tests, NULL, NULL);
-	/* Again with the device thread under its seccomp filter, as in the
-	 * VMM: a syscall missing from its allowlist ends the process without
-	 * a summary (cmocka's SIGSYS handler replaces the sandbox's during a
-	 * test, so the exit status is cmocka's). */
-	if (sandbox_new(&ctx, &sb)) {
-		fprintf(stderr, "cannot build the seccomp filters\n");
-		return 1;
-	}
-	vfx_sandbox = sb;
-	failed += cmocka_run_group_tests_name("vsock under seccomp", tests,
-					      NULL, NULL);
-	sandbox_free(sb);
-	return failed;
+	/* Once as is, once with the device thread under its seccomp filter,
+	 * as in the VMM. */
+	return RUN_GROUPS_WITH_SECCOMP("vsock", tests, &vfx_sandbox);
 }
