@@ -150,16 +150,17 @@ static bool vs_sync(struct vsock *v)
 static int vs_pass(struct vsock *v, int *timeout, bool nowait)
 {
 	struct epoll_event ev[VSOCK_EPOLL_EVENTS];
+	int n, i, wait = -1;
 	eventfd_t val;
 	bool more;
-	int n, i;
 
 	if (!vs_sync(v))
 		return -1;
-	n = epoll_wait(v->epfd, ev, VSOCK_EPOLL_EVENTS,
-		       nowait	  ? 0 :
-		       v->running ? *timeout :
-				    -1);
+	if (nowait)
+		wait = 0;
+	else if (v->running)
+		wait = *timeout;
+	n = epoll_wait(v->epfd, ev, VSOCK_EPOLL_EVENTS, wait);
 	if (n < 0 && errno != EINTR) {
 		log_err("vsock %s: epoll_wait: %m", v->id);
 		return -1;
