@@ -247,26 +247,115 @@ static bool alarm_byte_match(uint8_t alarm, uint8_t now)
 	return (alarm & ALARM_DONT_CARE) == ALARM_DONT_CARE || alarm == now;
 }
 
-/* Does any update to a second in (from, to] match the alarm bytes? */
+static bool alarm_match(const struct rtc_cmos *r, int64_t s)
+{
+	int64_t tod = s - floor_div(s, SECS_PER_DAY) * SECS_PER_DAY;
+
+	return alarm_byte_match(r->ram[REG_SEC_ALARM],
+				enc(r, (unsigned int)(tod % 60))) &&
+	       alarm_byte_match(r->ram[REG_MIN_ALARM],
+				enc(r, (unsigned int)(tod / 60 % 60))) &&
+	       alarm_byte_match(r->ram[REG_HOUR_ALARM],
+				enc_hour(r, (unsigned int)(tod / 3600)));
+}
+
+/* The values of each time-of-day field the alarm bytes match: bit v set
+ * when v matches (an invalid byte matches none, don't-care all). */
+struct alarm_sets {
+	uint64_t sec, min;
+	uint32_t hour;
+};
+
+/* The set of values 0..n-1 of a minute or second field that alarm byte
+ * b matches: all, the one it encodes, or none. */
+static uint64_t field_set(const struct rtc_cmos *r, uint8_t b, int n)
+{
+	int v;
+
+	if ((b & ALARM_DONT_CARE) == ALARM_DONT_CARE)
+		return (1ull << n) - 1;
+	v = dec(r, b);
+	return v < n && enc(r, (unsigned int)v) == b ? 1ull << v : 0;
+}
+
+static uint32_t hour_set(const struct rtc_cmos *r, uint8_t b)
+{
+	int h;
+
+	if ((b & ALARM_DONT_CARE) == ALARM_DONT_CARE)
+		return (1u << 24) - 1;
+	if (r->ram[REG_B] & B_24H)
+		h = dec(r, b);
+	else
+		h = dec(r, b & ~HOUR_PM) % 12 + (b & HOUR_PM ? 12 : 0);
+	return h < 24 && enc_hour(r, (unsigned int)h) == b ? 1u << h : 0;
+}
+
+static void alarm_sets(const struct rtc_cmos *r, struct alarm_sets *a)
+{
+	a->sec = field_set(r, r->ram[REG_SEC_ALARM], 60);
+	a->min = field_set(r, r->ram[REG_MIN_ALARM], 60);
+	a->hour = hour_set(r, r->ram[REG_HOUR_ALARM]);
+}
+
+/* The smallest v in from..n-1 (n <= 60) whose bit is set, or -1. */
+static int next_bit(uint64_t set, int from, int n)
+{
+	if (from >= n)
+		return -1;
+	set &= (~0ull << from) & ((1ull << n) - 1);
+	return set ? __builtin_ctzll(set) : -1;
+}
+
+/* The first time of day >= tod (0..86399) the alarm matches, or -1 if
+ * none is left that day.  Every set non-empty: a few steps per field. */
+static int64_t alarm_next_tod(const struct alarm_sets *a, int64_t tod)
+{
+	int h0 = (int)(tod / 3600), m0 = (int)(tod / 60 % 60);
+	int s0 = (int)(tod % 60), h, m, s;
+
+	for (h = next_bit(a->hour, h0, 24); h >= 0;
+	     h = next_bit(a->hour, h + 1, 24)) {
+		for (m = next_bit(a->min, h == h0 ? m0 : 0, 60); m >= 0;
+		     m = next_bit(a->min, m + 1, 60)) {
+			s = next_bit(a->sec, h == h0 && m == m0 ? s0 : 0, 60);
+			if (s >= 0)
+				return h * 3600 + m * 60 + s;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Does any update to a second in (from, to] match the alarm bytes?  A
+ * short gap (the usual once-a-second settle) checks each second; a long
+ * one (the host clock jumped, or nobody looked for a while) finds the
+ * first matching second after `from` instead of walking up to a day.
+ */
 static bool alarm_hit(const struct rtc_cmos *r, int64_t from, int64_t to)
 {
-	int64_t s = from + 1;
+	int64_t s = from + 1, tod, next;
+	struct alarm_sets a;
 
-	/* The alarm only looks at the time of day: one day covers it all. */
-	if (to - s >= SECS_PER_DAY)
-		s = to - SECS_PER_DAY + 1;
-	for (; s <= to; s++) {
-		int64_t tod = s - floor_div(s, SECS_PER_DAY) * SECS_PER_DAY;
-
-		if (alarm_byte_match(r->ram[REG_SEC_ALARM],
-				     enc(r, (unsigned int)(tod % 60))) &&
-		    alarm_byte_match(r->ram[REG_MIN_ALARM],
-				     enc(r, (unsigned int)(tod / 60 % 60))) &&
-		    alarm_byte_match(r->ram[REG_HOUR_ALARM],
-				     enc_hour(r, (unsigned int)(tod / 3600))))
-			return true;
+	if (to < s)
+		return false;
+	if (to - s < 64) {
+		for (; s <= to; s++)
+			if (alarm_match(r, s))
+				return true;
+		return false;
 	}
-	return false;
+	alarm_sets(r, &a);
+	if (!a.sec || !a.min || !a.hour)
+		return false;
+	/* A whole day holds every time of day. */
+	if (to - s >= SECS_PER_DAY - 1)
+		return true;
+	tod = s - floor_div(s, SECS_PER_DAY) * SECS_PER_DAY;
+	next = alarm_next_tod(&a, tod);
+	if (next < 0)
+		next = SECS_PER_DAY + alarm_next_tod(&a, 0);
+	return s + (next - tod) <= to;
 }
 
 /* Periodic interrupt period in 32.768 kHz cycles; 0 = off. */

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -332,6 +333,128 @@ static void test_regc_clears_irq(void **state)
 	assert_int_equal(fx->irq_level, 0);
 }
 
+/* A reference model of the alarm: the bytes as the spec encodes them
+ * (BCD or binary, 12- or 24-hour), checked second by second. */
+static uint8_t ref_enc(unsigned int v, bool bin)
+{
+	return bin ? (uint8_t)v : (uint8_t)((v / 10) << 4 | v % 10);
+}
+
+static uint8_t ref_enc_hour(unsigned int h, bool h24, bool bin)
+{
+	if (h24)
+		return ref_enc(h, bin);
+	return ref_enc(h % 12 ? h % 12 : 12, bin) | (h >= 12 ? 0x80 : 0);
+}
+
+static bool ref_byte(uint8_t alarm, uint8_t v)
+{
+	return (alarm & 0xc0) == 0xc0 || alarm == v;
+}
+
+static bool ref_alarm(const uint8_t al[3], bool h24, bool bin, int64_t from,
+		      int64_t to)
+{
+	int64_t s = from + 1;
+
+	if (to - s >= 86400) /* the time of day repeats after a day */
+		s = to - 86400 + 1;
+	for (; s <= to; s++) {
+		unsigned int tod = (unsigned int)(s % 86400);
+
+		if (ref_byte(al[0], ref_enc(tod % 60, bin)) &&
+		    ref_byte(al[1], ref_enc(tod / 60 % 60, bin)) &&
+		    ref_byte(al[2], ref_enc_hour(tod / 3600, h24, bin)))
+			return true;
+	}
+	return false;
+}
+
+/* The first second after `from` the model's alarm fires, -1: never. */
+static int64_t ref_first(const uint8_t al[3], bool h24, bool bin, int64_t from)
+{
+	int64_t s;
+
+	for (s = from + 1; s <= from + 86400; s++)
+		if (ref_alarm(al, h24, bin, s - 1, s))
+			return s;
+	return -1;
+}
+
+static uint32_t xorshift(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* Gaps short and long (the host clock jumped): AF as the model says. */
+static void test_alarm_gaps_match_model(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t x = 0x2545f491u;
+	unsigned int i, hits = 0, k;
+
+	wr(fx, 0x0a, 0x20); /* no periodic flag in the way */
+	for (i = 0; i < 1500; i++) {
+		bool h24 = xorshift(&x) & 1, bin = xorshift(&x) & 1;
+		int64_t from = T0 + xorshift(&x) % 400000, gap;
+		uint8_t al[3];
+		bool want;
+
+		wr(fx, 0x0b, 0x20 | (h24 ? 0x02 : 0) | (bin ? 0x04 : 0));
+		for (k = 0; k < 3; k++) {
+			uint32_t r = xorshift(&x);
+			unsigned int v = (r >> 8) % (k == 2 ? 24 : 60);
+
+			if (r % 4 == 0)
+				al[k] = (uint8_t)(0xc0 | (r >> 16));
+			else if (r % 4 == 3)
+				al[k] = (uint8_t)(r >> 16);
+			else
+				al[k] = k == 2 ? ref_enc_hour(v, h24, bin) :
+						 ref_enc(v, bin);
+			wr(fx, (uint8_t)(1 + 2 * k), al[k]);
+		}
+		switch (xorshift(&x) % 7) {
+		case 5: /* the gap ends exactly on the first match */
+		case 6: /* ... or one second before it */
+			gap = ref_first(al, h24, bin, from);
+			gap = gap < 0 ? 1 + xorshift(&x) % 90000 : gap - from;
+			if (gap > 1 && (i & 1))
+				gap--;
+			break;
+		case 0:
+			gap = 1 + xorshift(&x) % 70;
+			break;
+		case 1:
+		case 2:
+			gap = 1 + xorshift(&x) % 5000;
+			break;
+		case 3:
+			gap = 1 + xorshift(&x) % 90000;
+			break;
+		default:
+			gap = 86399 + xorshift(&x) % 4;
+			break;
+		}
+		want = ref_alarm(al, h24, bin, from, from + gap);
+		fx->now = from * NS + NS / 2;
+		rd(fx, 0x0c); /* settled up to `from`, flags cleared */
+		fx->now = (from + gap) * NS + NS / 2;
+		if (!!(rd(fx, 0x0c) & 0x20) != want)
+			fail_msg("case %u: alarm %02x:%02x:%02x, %s %s, %lld s "
+				 "after %lld: AF should be %d",
+				 i, al[2], al[1], al[0], h24 ? "24h" : "12h",
+				 bin ? "binary" : "BCD", (long long)gap,
+				 (long long)from, want);
+		hits += want;
+	}
+	/* The cases exercise both answers. */
+	assert_true(hits > 100 && hits < 1300);
+}
+
 static void test_alarm(void **state)
 {
 	struct fx *fx = *state;
@@ -640,6 +763,7 @@ int main(void)
 		T(test_hostile_time),
 		T(test_regc_clears_irq),
 		T(test_alarm),
+		T(test_alarm_gaps_match_model),
 		T(test_update_irq_timer),
 		T(test_periodic),
 		T(test_nvram),
